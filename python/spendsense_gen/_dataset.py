@@ -1,0 +1,342 @@
+"""The Python face of a generated dataset: tables as NumPy columns, writers, pandas."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from os import PathLike
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Optional, Union
+
+import numpy as np
+
+from . import _core
+from .errors import InvalidParameterError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas
+
+PathLikeStr = Union[str, "PathLike[str]"]
+Progress = Optional[Callable[[int, int], object]]
+
+TABLES: tuple[str, ...] = ("users", "accounts", "transactions", "liabilities", "user_labels")
+FORMATS: tuple[str, ...] = ("sqlite", "csv", "json")
+ARCHETYPES: tuple[str, ...] = (
+    "high_utilizer",
+    "overspender",
+    "variable_income",
+    "subscription_heavy",
+    "savings_builder",
+    "cash_flow_stressed",
+    "multi_persona",
+    "stable",
+    "edge_cases",
+)
+PRESETS: tuple[str, ...] = ("default", "even")
+
+
+class Dataset:
+    """A generated dataset. Tables are dicts of NumPy arrays, one per column.
+
+    Numeric columns come from Rust without a copy: money as ``float64`` dollars (``NaN`` for
+    null), integers as ``int64``, flags as ``bool``, dates as ``datetime64[D]`` (``NaT`` for null).
+    Text columns are ``object`` arrays of ``str`` (``None`` for null).
+
+    Use :meth:`to_sqlite`, :meth:`to_csv`, :meth:`to_json` or :meth:`write` to save it, and
+    :meth:`to_pandas` for DataFrames.
+    """
+
+    def __init__(self, core: _core.CoreDataset) -> None:
+        self._core = core
+        self._cache: dict[str, dict[str, np.ndarray]] = {}
+
+    # -- description -------------------------------------------------------------------------
+    @property
+    def n_users(self) -> int:
+        """Number of users."""
+        return self._core.n_users
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """The effective configuration (mix resolved to exact counts); feeding it back to
+        :func:`spendsense_gen.generate` as ``config=`` reproduces this dataset."""
+        result: dict[str, Any] = json.loads(self._core.config_json)
+        return result
+
+    @property
+    def seed(self) -> int:
+        """The seed the data was generated from."""
+        return int(self.config["seed"])
+
+    @property
+    def start_date(self) -> date:
+        """First simulated day."""
+        return date.fromisoformat(self._core.start_date)
+
+    @property
+    def end_date(self) -> date:
+        """Last simulated day (every date in the data is on or before it)."""
+        return date.fromisoformat(self._core.end_date)
+
+    @property
+    def table_names(self) -> tuple[str, ...]:
+        """The five table names, in write order."""
+        return TABLES
+
+    def summary(self) -> dict[str, Any]:
+        """Row counts per table, users per archetype, consent split and the date range."""
+        return self._core.summary()
+
+    def __repr__(self) -> str:
+        rows = self.summary()["rows"]
+        return (
+            f"<spendsense_gen.Dataset {self.n_users} users, seed {self.seed}, "
+            f"{self.start_date}..{self.end_date}, {rows['transactions']} transactions>"
+        )
+
+    # -- tables --------------------------------------------------------------------------------
+    def table(self, name: str) -> dict[str, np.ndarray]:
+        """One table as ``{column: numpy array}`` (cached after the first call)."""
+        if name not in self._cache:
+            raw = self._core.table(name)
+            kinds = {c[0]: c[1] for c in self._core.columns(name)}
+            cols: dict[str, np.ndarray] = {}
+            for col, values in raw.items():
+                kind = kinds[col]
+                if kind == "text":
+                    arr = np.empty(len(values), dtype=object)
+                    arr[:] = values
+                    cols[col] = arr
+                elif kind == "date":
+                    assert isinstance(values, np.ndarray)
+                    cols[col] = values.view("datetime64[D]")
+                else:
+                    assert isinstance(values, np.ndarray)
+                    cols[col] = values
+            self._cache[name] = cols
+        return self._cache[name]
+
+    @property
+    def tables(self) -> dict[str, dict[str, np.ndarray]]:
+        """Every table: ``{table: {column: array}}``."""
+        return {t: self.table(t) for t in TABLES}
+
+    @property
+    def users(self) -> dict[str, np.ndarray]:
+        """The ``users`` table."""
+        return self.table("users")
+
+    @property
+    def accounts(self) -> dict[str, np.ndarray]:
+        """The ``accounts`` table."""
+        return self.table("accounts")
+
+    @property
+    def transactions(self) -> dict[str, np.ndarray]:
+        """The ``transactions`` table."""
+        return self.table("transactions")
+
+    @property
+    def liabilities(self) -> dict[str, np.ndarray]:
+        """The ``liabilities`` table."""
+        return self.table("liabilities")
+
+    @property
+    def user_labels(self) -> dict[str, np.ndarray]:
+        """The ``user_labels`` table (ground truth: archetype, personas, edge case)."""
+        return self.table("user_labels")
+
+    def to_pandas(self, table: Optional[str] = None) -> Any:
+        """A ``pandas.DataFrame`` of one table, or a dict of all five when ``table`` is None.
+
+        Requires pandas (``pip install 'spendsense-gen[pandas]'``).
+        """
+        try:
+            import pandas as pd
+        except ImportError as e:  # pragma: no cover - depends on the environment
+            raise ImportError(
+                "to_pandas() needs pandas: pip install 'spendsense-gen[pandas]'"
+            ) from e
+        if table is not None:
+            return pd.DataFrame(self.table(table))
+        return {t: pd.DataFrame(self.table(t)) for t in TABLES}
+
+    # -- writers -------------------------------------------------------------------------------
+    def to_sqlite(self, path: PathLikeStr, overwrite: bool = False) -> Path:
+        """Write a SQLite database (atomically: a temporary file renamed into place)."""
+        self._core.write_sqlite(path, overwrite)
+        return Path(path)
+
+    def to_csv(self, directory: PathLikeStr, overwrite: bool = False) -> Path:
+        """Write one CSV per table into ``directory`` (created; replaced whole if ``overwrite``)."""
+        self._core.write_csv(directory, overwrite)
+        return Path(directory)
+
+    def to_json(self, path: PathLikeStr, overwrite: bool = False) -> Path:
+        """Write every user, nested with accounts, transactions and liabilities, to one JSON file."""
+        self._core.write_json(path, overwrite)
+        return Path(path)
+
+    def write(
+        self,
+        out_dir: PathLikeStr = "data",
+        formats: Iterable[str] = FORMATS,
+        overwrite: bool = False,
+        progress: Progress = None,
+    ) -> dict[str, Any]:
+        """Write ``formats`` into ``out_dir`` with their default names (``spendsense.db``, ``csv/``,
+        ``users.json``) plus ``manifest.json``; returns the manifest."""
+        fmts = _formats(formats)
+        result: dict[str, Any] = json.loads(self._core.write(out_dir, fmts, overwrite, progress))
+        return result
+
+
+def _formats(formats: Union[str, Iterable[str]]) -> list[str]:
+    if isinstance(formats, str):
+        formats = [f.strip() for f in formats.split(",") if f.strip()]
+    out = list(formats)
+    for f in out:
+        if f not in FORMATS:
+            raise InvalidParameterError(
+                f"invalid formats: unknown format {f!r} (allowed: {', '.join(FORMATS)})",
+                "formats",
+                ", ".join(FORMATS),
+            )
+    if not out:
+        raise InvalidParameterError(
+            "invalid formats: no format given", "formats", ", ".join(FORMATS)
+        )
+    return out
+
+
+def mix_to_config(mix: Union[str, Mapping[str, Any], None]) -> Any:
+    """Normalises the ``mix`` argument: a preset name, ``{"counts": ...}``, ``{"shares": ...}``,
+    ``{"preset": ...}``, or a plain ``{archetype: number}`` (all ints: counts, else shares)."""
+    if mix is None or isinstance(mix, str):
+        return mix
+    if not isinstance(mix, Mapping):
+        raise InvalidParameterError(
+            f"invalid mix: {mix!r} is not a preset name or a mapping",
+            "mix",
+            "a preset (default, even), {archetype: count} or {archetype: share}",
+        )
+    keys = set(mix)
+    if keys and keys <= {"counts", "shares", "preset"}:
+        return dict(mix)
+    values = list(mix.values())
+    if values and all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        return {"counts": dict(mix)}
+    return {"shares": dict(mix)}
+
+
+def build_config(
+    *,
+    n_users: Optional[int] = None,
+    seed: Optional[int] = None,
+    end_date: Union[str, date, None] = None,
+    months: Optional[int] = None,
+    mix: Union[str, Mapping[str, Any], None] = None,
+    consent_ratio: Optional[float] = None,
+    base: Optional[Mapping[str, Any]] = None,
+) -> dict[str, Any]:
+    """The configuration tree sent to Rust: ``base`` (e.g. a config file) overridden by every
+    argument that is not None."""
+    cfg: dict[str, Any] = dict(base or {})
+    if isinstance(end_date, date):
+        end_date = end_date.isoformat()
+    for key, value in (
+        ("n_users", n_users),
+        ("seed", seed),
+        ("end_date", end_date),
+        ("months", months),
+        ("mix", mix_to_config(mix)),
+        ("consent_ratio", consent_ratio),
+    ):
+        if value is not None:
+            cfg[key] = value
+    return cfg
+
+
+def generate(
+    n_users: Optional[int] = None,
+    seed: Optional[int] = None,
+    end_date: Union[str, date, None] = None,
+    months: Optional[int] = None,
+    mix: Union[str, Mapping[str, Any], None] = None,
+    consent_ratio: Optional[float] = None,
+    *,
+    config: Optional[Mapping[str, Any]] = None,
+    threads: Optional[int] = None,
+    progress: Progress = None,
+) -> Dataset:
+    """Generate a labelled, Plaid-shaped dataset.
+
+    Args:
+        n_users: number of users, 1 to 10,000,000 (default 100, or the sum of ``mix`` counts).
+        seed: any integer 0 to 2**64-1 (default 42). Same seed and configuration give the
+            same bytes, whatever ``threads`` is.
+        end_date: last simulated day, ``YYYY-MM-DD`` or a ``date`` (default 2025-10-31).
+        months: length of the window in calendar months, 1 to 36 (default 7).
+        mix: a preset (``"default"``, ``"even"``), ``{"counts": {archetype: n}}``,
+            ``{"shares": {archetype: fraction}}``, or a plain ``{archetype: number}``.
+            Archetypes: high_utilizer, overspender, variable_income, subscription_heavy,
+            savings_builder, cash_flow_stressed, multi_persona, stable, edge_cases.
+        consent_ratio: share of users with consent, 0 to 1 (default 0.9, rounded to whole users).
+        config: a configuration mapping (as in a config file) the other arguments override.
+        threads: worker threads (default: all cores). Never changes the output.
+        progress: called as ``progress(users_done, users_total)`` between chunks.
+
+    Raises:
+        InvalidParameterError: a value is out of range (names the parameter and the range).
+        UnknownKeyError: ``config`` has a key the generator does not know.
+    """
+    if threads is not None and (
+        not isinstance(threads, int) or isinstance(threads, bool) or threads < 1
+    ):
+        raise InvalidParameterError(
+            f"invalid threads: {threads!r} (allowed: an integer >= 1, or None for all cores)",
+            "threads",
+            "an integer >= 1, or None for all cores",
+        )
+    cfg = build_config(
+        n_users=n_users,
+        seed=seed,
+        end_date=end_date,
+        months=months,
+        mix=mix,
+        consent_ratio=consent_ratio,
+        base=config,
+    )
+    try:
+        text = json.dumps(cfg)
+    except (TypeError, ValueError) as e:
+        raise InvalidParameterError(
+            f"invalid config: {e}", "config", "JSON-compatible values"
+        ) from e
+    return Dataset(_core.generate(text, threads, progress))
+
+
+def resolve_config(config: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate a configuration mapping and return the effective one (defaults filled in, mix
+    resolved to exact counts)."""
+    result: dict[str, Any] = json.loads(_core.resolve_config(json.dumps(dict(config))))
+    return result
+
+
+def read_config_file(path: PathLikeStr) -> dict[str, Any]:
+    """Read a TOML (``.toml``) or JSON configuration file into a mapping (not yet validated)."""
+    result: dict[str, Any] = json.loads(_core.read_config_file(path))
+    return result
+
+
+__all__: Sequence[str] = [
+    "Dataset",
+    "generate",
+    "resolve_config",
+    "read_config_file",
+    "TABLES",
+    "FORMATS",
+    "ARCHETYPES",
+    "PRESETS",
+]

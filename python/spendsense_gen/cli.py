@@ -1,0 +1,198 @@
+"""The ``spendsense-gen`` command.
+
+    spendsense-gen generate [--users N] [--seed S] [--end-date D] [--months M] [--mix MIX]
+                            [--consent-ratio R] [--out DIR] [--format sqlite,csv,json]
+                            [--threads N] [--config FILE] [--overwrite] [--quiet]
+    spendsense-gen config --show [--config FILE] [same flags]
+
+Flags override the configuration file; errors are one line on stderr and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from typing import Any, Optional, Sequence, TextIO
+
+from . import __version__
+from ._dataset import ARCHETYPES, FORMATS, PRESETS, build_config, generate, read_config_file, resolve_config
+from .errors import InvalidParameterError, SpendSenseError
+
+EXIT_ERROR = 2
+EXIT_INTERRUPTED = 130
+
+
+def _parse_mix(text: str) -> Any:
+    """``default`` / ``even``, or ``archetype=N,...`` (counts) / ``archetype=0.2,...`` (shares)."""
+    if "=" not in text:
+        return text
+    out: dict[str, Any] = {}
+    for part in text.split(","):
+        name, sep, value = part.partition("=")
+        name = name.strip()
+        try:
+            out[name] = int(value) if value.strip().isdigit() else float(value)
+        except ValueError:
+            raise InvalidParameterError(
+                f"invalid mix: {part!r} is not ARCHETYPE=NUMBER", "mix", "ARCHETYPE=NUMBER,..."
+            ) from None
+        if not sep:
+            raise InvalidParameterError(
+                f"invalid mix: {part!r} is not ARCHETYPE=NUMBER", "mix", "ARCHETYPE=NUMBER,..."
+            )
+    return out
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="spendsense-gen",
+        description="Generate synthetic, Plaid-shaped personal-finance data with ground-truth personas.",
+    )
+    p.add_argument("--version", action="version", version=f"spendsense-gen {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def recipe(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--config", metavar="FILE", help="TOML or JSON recipe; flags override it")
+        sp.add_argument("--users", type=int, metavar="N", help="number of users (default 100)")
+        sp.add_argument("--seed", type=int, metavar="S", help="random seed (default 42)")
+        sp.add_argument("--end-date", metavar="YYYY-MM-DD", help="last simulated day (default 2025-10-31)")
+        sp.add_argument("--months", type=int, metavar="M", help="window length in months, 1-36 (default 7)")
+        sp.add_argument(
+            "--mix",
+            metavar="MIX",
+            help=f"preset ({', '.join(PRESETS)}) or ARCHETYPE=COUNT,... or ARCHETYPE=SHARE,... "
+            f"(archetypes: {', '.join(ARCHETYPES)})",
+        )
+        sp.add_argument("--consent-ratio", type=float, metavar="R", help="share of users with consent (default 0.9)")
+        sp.add_argument("--out", metavar="DIR", help="output folder (default data)")
+        sp.add_argument(
+            "--format",
+            metavar="LIST",
+            help=f"comma-separated formats: {', '.join(FORMATS)} (default all)",
+        )
+
+    g = sub.add_parser("generate", help="generate a dataset into a folder")
+    recipe(g)
+    g.add_argument("--threads", type=int, metavar="N", help="worker threads (default all cores; output is identical)")
+    g.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    g.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
+
+    c = sub.add_parser("config", help="print the effective configuration")
+    recipe(c)
+    c.add_argument("--show", action="store_true", help="print the effective configuration as JSON")
+    return p
+
+
+def _config(args: argparse.Namespace) -> dict[str, Any]:
+    base = read_config_file(args.config) if args.config else {}
+    cfg = build_config(
+        n_users=args.users,
+        seed=args.seed,
+        end_date=args.end_date,
+        months=args.months,
+        mix=_parse_mix(args.mix) if args.mix else None,
+        consent_ratio=args.consent_ratio,
+        base=base,
+    )
+    if args.out is not None or args.format is not None:
+        output = dict(cfg.get("output") or {})
+        if args.out is not None:
+            output["dir"] = args.out
+        if args.format is not None:
+            output["formats"] = [f.strip() for f in args.format.split(",") if f.strip()]
+        cfg["output"] = output
+    return cfg
+
+
+class _Progress:
+    """A progress bar on stderr for runs longer than a second (only on a terminal)."""
+
+    def __init__(self, label: str, stream: TextIO, enabled: bool) -> None:
+        self.label = label
+        self.stream = stream
+        self.enabled = enabled and stream.isatty()
+        self.start = time.monotonic()
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or time.monotonic() - self.start < 1.0 or total <= 0:
+            return
+        width = 30
+        filled = int(width * done / total)
+        elapsed = time.monotonic() - self.start
+        rate = done / elapsed if elapsed > 0 else 0.0
+        eta = (total - done) / rate if rate > 0 else 0.0
+        self.stream.write(
+            f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] "
+            f"{done:,}/{total:,} {rate:,.0f}/s ETA {eta:,.0f}s "
+        )
+        self.stream.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            self.stream.write("\n")
+            self.stream.flush()
+            self.shown = False
+
+
+def _generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    t0 = time.monotonic()
+    cfg = resolve_config(_config(args))
+    out_dir = cfg["output"]["dir"]
+    formats = cfg["output"]["formats"]
+    bar = _Progress("users", err, not args.quiet)
+    try:
+        ds = generate(config=cfg, threads=args.threads, progress=bar)
+    finally:
+        bar.close()
+    wbar = _Progress("rows ", err, not args.quiet)
+    try:
+        manifest = ds.write(out_dir, formats, overwrite=args.overwrite, progress=wbar)
+    finally:
+        wbar.close()
+    elapsed = time.monotonic() - t0
+    if args.quiet:
+        return 0
+    s = ds.summary()
+    rows = s["rows"]
+    arch = ", ".join(f"{k} {v}" for k, v in s["archetypes"].items())
+    files = sorted({name.split("/")[0] for name in manifest["files"]})
+    print(
+        f"spendsense-gen {__version__}: {ds.n_users:,} users, seed {ds.seed}, "
+        f"{s['start_date']} to {s['end_date']}",
+        file=out,
+    )
+    print(
+        f"  rows: {rows['accounts']:,} accounts, {rows['transactions']:,} transactions, "
+        f"{rows['liabilities']:,} liabilities, {rows['user_labels']:,} labels",
+        file=out,
+    )
+    print(f"  archetypes: {arch}", file=out)
+    print(f"  consent: {s['consent_true']:,} yes, {s['consent_false']:,} no", file=out)
+    print(
+        f"  wrote {', '.join(f'{out_dir}/{f}' for f in files)} and {out_dir}/manifest.json "
+        f"in {elapsed:.2f} s",
+        file=out,
+    )
+    return 0
+
+
+def main(argv: Optional[Sequence[str]] = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    """Run the command line; returns the exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "generate":
+            return _generate(args, out, err)
+        if args.command == "config":
+            print(json.dumps(resolve_config(_config(args)), indent=2), file=out)
+            return 0
+    except SpendSenseError as e:
+        print(f"spendsense-gen: error: {e}", file=err)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("spendsense-gen: interrupted; no partial output was left behind", file=err)
+        return EXIT_INTERRUPTED
+    return EXIT_ERROR  # pragma: no cover - argparse requires a command

@@ -1,0 +1,73 @@
+//! Cash-flow-stressed users: low pay (weekly, biweekly or frequent gig payouts, +-12%), rent of
+//! 35-45% of take-home, little in checking. The days before each payday are planned as "low" days:
+//! the balance is spent down below $100 on them (42-55% of days in both the 30- and the 180-day
+//! window), and stays at or above $150 on the others, so the balance swings between under $100 and a
+//! paycheck. Cards, if any, are small and paid in full.
+
+use super::stable::{base, low_card};
+use super::*;
+use crate::model::Persona;
+use crate::sim::merchants::{EMPLOYERS, GIG_PAYERS};
+
+pub const INCOME_RANGE: (f64, f64) = (22_000.0, 42_000.0);
+
+pub fn build(demo: &Demographics, w: &Window, rng: &mut ChaCha8Rng) -> Profile {
+    let mut p = base(demo, w, rng, INCOME_RANGE);
+    apply(&mut p, w, rng);
+    p.finish();
+    p
+}
+
+/// Low-day counts for a share of the 180- and 30-day windows (clipped to the simulated days).
+pub fn stress_plan(w: &Window, share: f64) -> StressPlan {
+    let d180 = (w.n_days as usize).min(180);
+    let d30 = (w.n_days as usize).min(30);
+    StressPlan {
+        low_180: (d180 as f64 * share).round() as usize,
+        low_30: (d30 as f64 * share).round() as usize,
+    }
+}
+
+pub fn apply(p: &mut Profile, w: &Window, rng: &mut ChaCha8Rng) {
+    p.personas.insert(Persona::CashFlowStressed);
+    if p.pay.schedule != PaySchedule::Contract {
+        let (schedule, periods) = match rng.random_range(0..10) {
+            0..=3 => (PaySchedule::Biweekly, 26.0),
+            4..=5 => (PaySchedule::Weekly, 52.0),
+            _ => (PaySchedule::Gig, 365.0 / 5.5),
+        };
+        let gig = schedule == PaySchedule::Gig;
+        p.pay = PayPlan {
+            schedule,
+            net: round_to(p.annual_income as f64 * TAKE_HOME / periods, 1),
+            payer: if gig {
+                *pick(rng, GIG_PAYERS)
+            } else {
+                *pick(rng, EMPLOYERS)
+            },
+            pfc: "INCOME_WAGES",
+            jitter: 0.12,
+            job_change: None,
+        };
+    }
+    if let Housing::Rent { amount, .. } = &mut p.housing {
+        *amount = round_to(
+            p.annual_income as f64 * TAKE_HOME / 12.0 * between(rng, 0.35, 0.45),
+            5_00,
+        );
+    }
+    p.checking_start = round_to(between(rng, 150.0, 600.0) * 100.0, 1);
+    p.floor = 150_00;
+    p.savings = None;
+    p.cards = if rng.random_bool(0.3) {
+        vec![low_card(rng, p.annual_income, 0.25)]
+    } else {
+        Vec::new()
+    };
+    for b in p.bills.iter_mut() {
+        b.card = None;
+    }
+    p.card_share = if p.cards.is_empty() { 0.0 } else { 0.3 };
+    p.spend_ratio = between(rng, 1.0, 1.05);
+    p.stress = Some(stress_plan(w, between(rng, 0.42, 0.55)));
+}

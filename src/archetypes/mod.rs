@@ -1,0 +1,272 @@
+//! Archetypes turn a population slot into a behaviour [`Profile`]: the parameters the simulation
+//! executes. One file per archetype; each states the figures that make its personas true with
+//! margin (or, for edge cases, exactly on the threshold). The base profile is a "stable" life with
+//! no persona; persona modules add or change behaviour on top of it.
+
+pub mod cash_flow_stressed;
+pub mod edge_cases;
+pub mod high_utilizer;
+pub mod multi_persona;
+pub mod overspender;
+pub mod savings_builder;
+pub mod stable;
+pub mod subscription_heavy;
+pub mod variable_income;
+
+use crate::model::{AccountSubtype, Archetype, Cents, LoanKind, PersonaSet};
+use crate::plan::Slot;
+use crate::sim::merchants::{self, Merchant};
+use crate::sim::Demographics;
+use rand::RngExt;
+use rand_chacha::ChaCha8Rng;
+
+/// Days per average month, for turning monthly amounts into daily rates.
+pub const DAYS_PER_MONTH: f64 = 30.44;
+/// Share of gross pay that reaches the checking account.
+pub const TAKE_HOME: f64 = 0.78;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaySchedule {
+    Weekly,
+    Biweekly,
+    Semimonthly,
+    Monthly,
+    /// Frequent irregular gig payouts (every 2-9 days).
+    Gig,
+    /// Lumpy contract payments 50-62 days apart, sized to what the user spends until the next one.
+    Contract,
+}
+
+#[derive(Debug, Clone)]
+pub struct JobChange {
+    /// Day index from which the new employer pays (one pay period is skipped before it).
+    pub day: u16,
+    pub new_payer: &'static str,
+    pub pay_factor: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct PayPlan {
+    pub schedule: PaySchedule,
+    /// Net pay per period in cents (for `Contract`, sized by the simulation instead).
+    pub net: Cents,
+    pub payer: &'static str,
+    /// PFC detailed category of the deposit.
+    pub pfc: &'static str,
+    /// Relative variation of each deposit (0 for a fixed salary).
+    pub jitter: f64,
+    pub job_change: Option<JobChange>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Housing {
+    None,
+    Rent {
+        landlord: &'static Merchant,
+        amount: Cents,
+        day: u32,
+        /// Paid on the first payday of the month instead of a fixed day.
+        on_payday: bool,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Bill {
+    pub merchant: &'static Merchant,
+    pub day: u32,
+    pub lo: Cents,
+    pub hi: Cents,
+    /// Card index the bill is charged to, or `None` for checking.
+    pub card: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PayBehavior {
+    Full,
+    /// Pays this multiple of the minimum (capped at the statement balance).
+    Partial(f64),
+    Minimum,
+    /// Pays the minimum, but misses the last due date in the window (so the card ends overdue).
+    MissLastDue,
+}
+
+#[derive(Debug, Clone)]
+pub struct CardPlan {
+    pub issuer: &'static str,
+    pub product: &'static str,
+    pub limit: Cents,
+    pub apr: f64,
+    pub start_balance: Cents,
+    pub statement_day: u32,
+    pub pay: PayBehavior,
+    /// New purchases are declined when they would take utilization above this.
+    pub cap: f64,
+    /// The statement before the window was not paid in full (so interest accrues from the start).
+    pub carried_at_start: bool,
+    /// Days before the due date the payment goes out.
+    pub lead: u16,
+}
+
+#[derive(Debug, Clone)]
+pub struct SavingsPlan {
+    pub subtype: AccountSubtype,
+    pub start: Cents,
+    /// Transferred from checking on the 2nd and 16th of each month (0 = a static account).
+    pub per_transfer: Cents,
+    pub apy: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct LoanPlan {
+    pub kind: LoanKind,
+    pub servicer: &'static str,
+    pub balance: Cents,
+    pub rate: f64,
+    pub payment: Cents,
+    pub due_day: u32,
+    pub years_ago: u32,
+    pub term_years: u32,
+}
+
+#[derive(Debug, Clone)]
+pub enum LifeEvent {
+    Medical {
+        day: u16,
+        merchant: &'static Merchant,
+        amount: Cents,
+    },
+    LargePurchase {
+        day: u16,
+        merchant: &'static Merchant,
+        amount: Cents,
+    },
+}
+
+/// How many days the checking balance ends below $100, per window.
+#[derive(Debug, Clone, Copy)]
+pub struct StressPlan {
+    /// Low days in the 180-day window ending on `end_date`.
+    pub low_180: usize,
+    /// Low days in the last 30 days (a subset of the above).
+    pub low_30: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Normal,
+    /// Accounts but no transactions at all.
+    Dormant,
+    /// Accounts whose only transactions are a few pending purchases in the last days.
+    OnlyPending,
+}
+
+#[derive(Debug, Clone)]
+pub struct Profile {
+    pub personas: PersonaSet,
+    pub annual_income: Cents,
+    pub pay: PayPlan,
+    pub checking_start: Cents,
+    /// Everyday debit purchases are skipped when they would leave checking below this.
+    pub floor: Cents,
+    pub housing: Housing,
+    pub bills: Vec<Bill>,
+    pub cards: Vec<CardPlan>,
+    pub savings: Option<SavingsPlan>,
+    pub loans: Vec<LoanPlan>,
+    /// Share of (income - fixed costs) spent on everyday purchases.
+    pub spend_ratio: f64,
+    /// Everyday spend per day in cents (set by [`Profile::finish`]).
+    pub daily_spend: Cents,
+    /// Probability an everyday purchase goes to a card when the user has one.
+    pub card_share: f64,
+    pub stress: Option<StressPlan>,
+    pub events: Vec<LifeEvent>,
+    pub pending_ok: bool,
+    pub mode: Mode,
+    /// Edge case: on the last day, one purchase brings card `.0` to exactly `.1` cents owed.
+    pub final_card_balance: Option<(usize, Cents)>,
+}
+
+pub use crate::sim::Window;
+
+pub fn round_to(c: f64, unit: Cents) -> Cents {
+    ((c / unit as f64).round() as Cents) * unit
+}
+
+pub fn between(rng: &mut ChaCha8Rng, lo: f64, hi: f64) -> f64 {
+    lo + (hi - lo) * rng.random::<f64>()
+}
+
+pub fn pick<'a, T>(rng: &mut ChaCha8Rng, items: &'a [T]) -> &'a T {
+    &items[rng.random_range(0..items.len())]
+}
+
+pub fn pick_merchant(rng: &mut ChaCha8Rng, list: &'static [Merchant]) -> &'static Merchant {
+    merchants::pick_weighted(list, rng.random::<u32>())
+}
+
+impl Profile {
+    /// Monthly take-home pay in cents.
+    pub fn monthly_net(&self) -> f64 {
+        self.annual_income as f64 * TAKE_HOME / 12.0
+    }
+
+    /// Fixed monthly outflows from checking or cards: housing, bills, loans, savings transfers.
+    pub fn fixed_monthly(&self) -> f64 {
+        let housing = match &self.housing {
+            Housing::Rent { amount, .. } => *amount as f64,
+            Housing::None => 0.0,
+        };
+        let bills: f64 = self.bills.iter().map(|b| (b.lo + b.hi) as f64 / 2.0).sum();
+        let loans: f64 = self.loans.iter().map(|l| l.payment as f64).sum();
+        let savings = self
+            .savings
+            .as_ref()
+            .map(|s| 2.0 * s.per_transfer as f64)
+            .unwrap_or(0.0);
+        housing + bills + loans + savings
+    }
+
+    /// Sets the everyday spending rate from income, fixed costs and the spend ratio.
+    pub fn finish(&mut self) {
+        // Non-stressed salaried users keep a cushion of half their fixed monthly costs, so rent
+        // and bills never meet an empty account.
+        if self.stress.is_none() && self.pay.schedule != PaySchedule::Contract {
+            let cushion = (self.fixed_monthly() * 0.5) as Cents + 200_00;
+            self.floor = self.floor.max(cushion);
+        }
+        let free = (self.monthly_net() - self.fixed_monthly()).max(250_00.0);
+        self.daily_spend = (free * self.spend_ratio / DAYS_PER_MONTH).round() as Cents;
+    }
+
+    /// Everyday spending plus fixed costs except savings, per day: what contract pay must cover.
+    pub fn daily_need(&self) -> f64 {
+        let savings = self
+            .savings
+            .as_ref()
+            .map(|s| 2.0 * s.per_transfer as f64)
+            .unwrap_or(0.0);
+        (self.fixed_monthly() - savings) / DAYS_PER_MONTH + self.daily_spend as f64
+    }
+
+    pub fn has_persona(&self, p: crate::model::Persona) -> bool {
+        self.personas.contains(p)
+    }
+}
+
+/// Builds the profile for a slot. Demographics were drawn before (independently of the archetype).
+pub fn build(slot: &Slot, demo: &Demographics, w: &Window, rng: &mut ChaCha8Rng) -> Profile {
+    if let Some(edge) = slot.edge_case {
+        return edge_cases::build(edge, demo, w, rng);
+    }
+    match slot.archetype {
+        Archetype::HighUtilizer => high_utilizer::build(demo, w, rng),
+        Archetype::Overspender => overspender::build(demo, w, rng),
+        Archetype::VariableIncome => variable_income::build(demo, w, rng),
+        Archetype::SubscriptionHeavy => subscription_heavy::build(demo, w, rng),
+        Archetype::SavingsBuilder => savings_builder::build(demo, w, rng),
+        Archetype::CashFlowStressed => cash_flow_stressed::build(demo, w, rng),
+        Archetype::MultiPersona => multi_persona::build(slot.variant, demo, w, rng),
+        Archetype::Stable | Archetype::EdgeCases => stable::build(demo, w, rng),
+    }
+}

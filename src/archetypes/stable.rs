@@ -1,0 +1,218 @@
+//! Stable control users, and the base profile every other archetype starts from: salaried pay,
+//! rent or a mortgage, at most two recurring merchants (rent + one utility, or two utilities with a
+//! mortgage) so no reading of "recurring merchants >= 3" can fire, cards kept under 25% utilization
+//! and paid in full, checking kept above a $250-$500 floor, and no regular savings transfers
+//! (a static savings account earns under 1.5% APY: < 1% growth over the window).
+
+use super::*;
+use crate::model::Persona;
+use crate::sim::merchants::{
+    CARD_PRODUCTS, EMPLOYERS, LANDLORDS, LARGE_PURCHASES, MEDICAL, MORTGAGE_SERVICERS,
+    PENSION_PAYERS, STUDENT_SERVICERS, UTILITIES,
+};
+
+pub const INCOME_RANGE: (f64, f64) = (40_000.0, 150_000.0);
+
+pub fn build(demo: &Demographics, w: &Window, rng: &mut ChaCha8Rng) -> Profile {
+    let mut p = base(demo, w, rng, INCOME_RANGE);
+    p.finish();
+    p
+}
+
+/// A low-utilization card paid in full every month.
+pub fn low_card(rng: &mut ChaCha8Rng, annual: Cents, cap: f64) -> CardPlan {
+    let (issuer, product) = *pick(rng, CARD_PRODUCTS);
+    let limit = round_to(annual as f64 * between(rng, 0.08, 0.2), 500_00).max(1_500_00);
+    CardPlan {
+        issuer,
+        product,
+        limit,
+        apr: (between(rng, 18.0, 29.0) * 100.0).round() / 100.0,
+        start_balance: round_to(limit as f64 * between(rng, 0.03, cap * 0.6), 1),
+        statement_day: rng.random_range(1..=28),
+        pay: PayBehavior::Full,
+        cap,
+        carried_at_start: false,
+        lead: rng.random_range(0..=4),
+    }
+}
+
+pub fn base(demo: &Demographics, w: &Window, rng: &mut ChaCha8Rng, income: (f64, f64)) -> Profile {
+    let annual = round_to(between(rng, income.0, income.1) * 100.0, 100_00);
+    let retired = demo.life_stage == "retired";
+    let schedule = if retired {
+        PaySchedule::Monthly
+    } else {
+        match rng.random_range(0..100) {
+            0..=44 => PaySchedule::Biweekly,
+            45..=74 => PaySchedule::Semimonthly,
+            75..=84 => PaySchedule::Weekly,
+            _ => PaySchedule::Monthly,
+        }
+    };
+    let periods = match schedule {
+        PaySchedule::Weekly => 52.0,
+        PaySchedule::Biweekly => 26.0,
+        PaySchedule::Semimonthly => 24.0,
+        _ => 12.0,
+    };
+    let net = round_to(annual as f64 * TAKE_HOME / periods, 1);
+    let (payer, pfc) = if retired {
+        (*pick(rng, PENSION_PAYERS), "INCOME_RETIREMENT_PENSION")
+    } else {
+        (*pick(rng, EMPLOYERS), "INCOME_WAGES")
+    };
+    let monthly_net = annual as f64 * TAKE_HOME / 12.0;
+
+    let homeowner_stage = matches!(
+        demo.life_stage,
+        "family" | "established" | "pre_retirement" | "retired"
+    );
+    let mortgage = homeowner_stage && annual >= 60_000_00 && rng.random_bool(0.5);
+    let mut loans = Vec::new();
+    let mut bills = Vec::new();
+    let housing = if mortgage {
+        let payment = round_to(monthly_net * between(rng, 0.2, 0.3), 1);
+        let rate = (between(rng, 3.0, 7.2) * 1000.0).round() / 1000.0;
+        loans.push(LoanPlan {
+            kind: LoanKind::Mortgage,
+            servicer: *pick(rng, MORTGAGE_SERVICERS),
+            balance: round_to(payment as f64 * between(rng, 120.0, 250.0), 1),
+            rate,
+            payment,
+            due_day: 1,
+            years_ago: rng.random_range(1..=12),
+            term_years: 30,
+        });
+        // Two utilities and no rent: still two recurring merchants.
+        for _ in 0..2 {
+            bills.push(utility(rng, &bills));
+        }
+        Housing::None
+    } else if demo.life_stage == "student" && rng.random_bool(0.3) {
+        // Lives with family: no rent, one phone bill.
+        bills.push(utility(rng, &bills));
+        Housing::None
+    } else {
+        bills.push(utility(rng, &bills));
+        Housing::Rent {
+            landlord: pick_merchant(rng, LANDLORDS),
+            amount: round_to(monthly_net * between(rng, 0.22, 0.32), 5_00),
+            day: rng.random_range(1..=3),
+            on_payday: false,
+        }
+    };
+    if matches!(demo.life_stage, "student" | "early_career") && rng.random_bool(0.45) {
+        let balance = round_to(between(rng, 8_000.0, 60_000.0) * 100.0, 1);
+        loans.push(LoanPlan {
+            kind: LoanKind::Student,
+            servicer: *pick(rng, STUDENT_SERVICERS),
+            balance,
+            rate: (between(rng, 3.7, 7.5) * 1000.0).round() / 1000.0,
+            payment: round_to(balance as f64 * between(rng, 0.009, 0.013), 1),
+            due_day: rng.random_range(5..=25),
+            years_ago: rng.random_range(0..=4),
+            term_years: 10,
+        });
+    }
+    let n_cards = match rng.random_range(0..100) {
+        0..=24 => 0,
+        25..=79 => 1,
+        _ => 2,
+    };
+    let cards: Vec<CardPlan> = (0..n_cards).map(|_| low_card(rng, annual, 0.25)).collect();
+    // Utility bills go on a card for some card holders.
+    if !cards.is_empty() {
+        for b in bills.iter_mut() {
+            if rng.random_bool(0.4) {
+                b.card = Some(0);
+            }
+        }
+    }
+    let savings = rng.random_bool(0.45).then(|| SavingsPlan {
+        subtype: AccountSubtype::Savings,
+        start: round_to(between(rng, 300.0, annual as f64 / 100.0 * 0.25) * 100.0, 1),
+        per_transfer: 0,
+        apy: (between(rng, 0.01, 1.5) * 100.0).round() / 100.0,
+    });
+    let mut events = Vec::new();
+    let n = w.n_days;
+    if rng.random_bool(0.15) {
+        let merchant = pick_merchant(rng, MEDICAL);
+        events.push(LifeEvent::Medical {
+            day: rng.random_range(0..n),
+            merchant,
+            amount: rng.random_range(merchant.lo..=merchant.hi).min(annual / 60),
+        });
+    }
+    if rng.random_bool(0.15) {
+        let merchant = pick_merchant(rng, LARGE_PURCHASES);
+        events.push(LifeEvent::LargePurchase {
+            day: rng.random_range(0..n),
+            merchant,
+            amount: rng.random_range(merchant.lo..=merchant.hi).min(annual / 40),
+        });
+    }
+    let job_change = (!retired && n > 120 && rng.random_bool(0.08)).then(|| JobChange {
+        day: rng.random_range(30..n - 75),
+        new_payer: *pick(rng, EMPLOYERS),
+        pay_factor: between(rng, 0.95, 1.15),
+    });
+    let card_share = if cards.is_empty() {
+        0.0
+    } else {
+        between(rng, 0.3, 0.6)
+    };
+    Profile {
+        personas: PersonaSet::EMPTY,
+        annual_income: annual,
+        pay: PayPlan {
+            schedule,
+            net,
+            payer,
+            pfc,
+            jitter: 0.0,
+            job_change,
+        },
+        checking_start: round_to(monthly_net * between(rng, 0.9, 2.0), 1),
+        floor: round_to(between(rng, 250.0, 500.0) * 100.0, 1),
+        housing,
+        bills,
+        cards,
+        savings,
+        loans,
+        spend_ratio: between(rng, 0.82, 0.94),
+        daily_spend: 0,
+        card_share,
+        stress: None,
+        events,
+        pending_ok: true,
+        mode: Mode::Normal,
+        final_card_balance: None,
+    }
+}
+
+/// A utility bill from a merchant not already billed.
+pub fn utility(rng: &mut ChaCha8Rng, existing: &[Bill]) -> Bill {
+    loop {
+        let m = pick_merchant(rng, UTILITIES);
+        if existing
+            .iter()
+            .all(|b| b.merchant.merchant_name != m.merchant_name)
+        {
+            return Bill {
+                merchant: m,
+                day: rng.random_range(5..=28),
+                lo: m.lo,
+                hi: m.hi,
+                card: None,
+            };
+        }
+    }
+}
+
+/// Marks a persona and returns the profile, for builders that compose personas.
+pub fn with(mut p: Profile, persona: Persona) -> Profile {
+    p.personas.insert(persona);
+    p
+}

@@ -1,0 +1,26 @@
+//! spendsense-gen: deterministic, Plaid-shaped synthetic personal-finance data from a day-by-day
+//! ledger simulation with ground-truth persona labels. See ARCHITECTURE.md for the module map.
+//!
+//! Data flows one way: [`config`] -> [`plan`] -> [`archetypes`] -> [`sim`] -> [`model`] records ->
+//! [`tables`] -> [`sink`]s. The core has no Python in it; `python.rs` (feature `python`) wraps it.
+
+pub mod archetypes;
+pub mod config;
+pub mod error;
+pub mod generate;
+pub mod ids;
+pub mod model;
+pub mod plan;
+pub mod sim;
+pub mod sink;
+pub mod tables;
+
+pub use config::Config;
+pub use error::{Error, Result};
+pub use generate::{generate, Dataset};
+
+/// The generator version recorded in manifests.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+#[cfg(feature = "python")]
+mod python;

@@ -1,0 +1,336 @@
+//! The only pyo3 code (cargo feature `python`): a thin wrapper that converts arguments, releases
+//! the GIL while Rust works, checks for Ctrl-C between chunks, hands numeric columns to NumPy
+//! without copying, and maps [`Error`] variants to the exception classes in
+//! `python/spendsense_gen/errors.py`.
+
+use crate::config::{Config, Format};
+use crate::error::Error;
+use crate::generate::Dataset;
+use crate::tables::{for_each_row, ColType, Table, Value};
+use numpy::IntoPyArray;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+fn py_err(py: Python<'_>, e: Error) -> PyErr {
+    let msg = e.to_string();
+    let module = match py.import("spendsense_gen.errors") {
+        Ok(m) => m,
+        Err(err) => return err,
+    };
+    let made = match &e {
+        Error::InvalidParameter {
+            parameter, allowed, ..
+        } => module
+            .getattr("InvalidParameterError")
+            .and_then(|c| c.call1((msg, parameter.as_str(), allowed.as_str()))),
+        Error::UnknownKey { key, known } => module
+            .getattr("UnknownKeyError")
+            .and_then(|c| c.call1((msg, key.as_str(), known.as_str()))),
+        Error::ConfigFile { path, .. } => module
+            .getattr("ConfigFileError")
+            .and_then(|c| c.call1((msg, path.to_string_lossy().to_string()))),
+        Error::OutputExists { path } => module
+            .getattr("OutputExistsError")
+            .and_then(|c| c.call1((msg, path.to_string_lossy().to_string()))),
+        Error::Output { path, .. } => module
+            .getattr("OutputError")
+            .and_then(|c| c.call1((msg, path.to_string_lossy().to_string()))),
+        Error::Interrupted => return pyo3::exceptions::PyKeyboardInterrupt::new_err(msg),
+    };
+    match made {
+        Ok(obj) => PyErr::from_value(obj),
+        Err(err) => err,
+    }
+}
+
+/// Runs `work` without the GIL. `work` gets a progress function that, with the GIL, checks for
+/// signals and calls the optional Python callback; a Python exception there stops the work and is
+/// re-raised as it was.
+fn run_detached<T: Send>(
+    py: Python<'_>,
+    callback: Option<Py<PyAny>>,
+    work: impl FnOnce(&mut dyn FnMut(u64, u64) -> crate::Result<()>) -> crate::Result<T> + Send,
+) -> PyResult<T> {
+    let raised: Mutex<Option<PyErr>> = Mutex::new(None);
+    let result = py.detach(|| {
+        let mut progress = |done: u64, total: u64| -> crate::Result<()> {
+            Python::attach(|py| {
+                let r = py.check_signals().and_then(|_| match &callback {
+                    Some(cb) => cb.call1(py, (done, total)).map(|_| ()),
+                    None => Ok(()),
+                });
+                r.map_err(|e| {
+                    *raised.lock().unwrap() = Some(e);
+                    Error::Interrupted
+                })
+            })
+        };
+        work(&mut progress)
+    });
+    if let Some(e) = raised.into_inner().unwrap() {
+        return Err(e);
+    }
+    result.map_err(|e| py_err(py, e))
+}
+
+/// A generated dataset held in Rust memory.
+#[pyclass(frozen, module = "spendsense_gen._core")]
+struct CoreDataset {
+    inner: Dataset,
+}
+
+fn parse_config(py: Python<'_>, config_json: &str) -> PyResult<Config> {
+    Config::from_json(config_json).map_err(|e| py_err(py, e))
+}
+
+#[pyfunction]
+fn resolve_config(py: Python<'_>, config_json: &str) -> PyResult<String> {
+    Ok(parse_config(py, config_json)?.to_value().to_string())
+}
+
+#[pyfunction]
+fn read_config_file(py: Python<'_>, path: PathBuf) -> PyResult<String> {
+    Config::read_file(&path)
+        .map(|v| v.to_string())
+        .map_err(|e| py_err(py, e))
+}
+
+#[pyfunction]
+#[pyo3(signature = (config_json, threads=None, progress=None))]
+fn generate(
+    py: Python<'_>,
+    config_json: &str,
+    threads: Option<usize>,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<CoreDataset> {
+    let config = parse_config(py, config_json)?;
+    let inner = run_detached(py, progress, |p| {
+        crate::generate::generate(&config, threads, p)
+    })?;
+    Ok(CoreDataset { inner })
+}
+
+fn formats(py: Python<'_>, names: Vec<String>) -> PyResult<Vec<Format>> {
+    names
+        .iter()
+        .map(|n| {
+            Format::parse(n).ok_or_else(|| {
+                py_err(
+                    py,
+                    Error::invalid(
+                        "formats",
+                        format!("unknown format '{n}'"),
+                        "sqlite, csv, json",
+                    ),
+                )
+            })
+        })
+        .collect()
+}
+
+#[pymethods]
+impl CoreDataset {
+    #[getter]
+    fn n_users(&self) -> usize {
+        self.inner.users.len()
+    }
+
+    #[getter]
+    fn config_json(&self) -> String {
+        self.inner.config.to_value().to_string()
+    }
+
+    #[getter]
+    fn start_date(&self) -> String {
+        self.inner.config.start_date().to_string()
+    }
+
+    #[getter]
+    fn end_date(&self) -> String {
+        self.inner.config.end_date.to_string()
+    }
+
+    fn table_names(&self) -> Vec<&'static str> {
+        Table::ALL.iter().map(|t| t.name()).collect()
+    }
+
+    /// (name, type, nullable) per column; type is text, int, money, float, bool or date.
+    fn columns(
+        &self,
+        py: Python<'_>,
+        table: &str,
+    ) -> PyResult<Vec<(&'static str, &'static str, bool)>> {
+        let t = table_of(py, table)?;
+        Ok(t.columns()
+            .iter()
+            .map(|c| {
+                let ty = match c.ty {
+                    ColType::Text => "text",
+                    ColType::Int => "int",
+                    ColType::Money => "money",
+                    ColType::Float => "float",
+                    ColType::Bool => "bool",
+                    ColType::Date => "date",
+                };
+                (c.name, ty, c.nullable)
+            })
+            .collect())
+    }
+
+    /// Columns of one table: NumPy arrays for numbers (float64 dollars, int64, bool, and dates as
+    /// int64 days since 1970-01-01 with i64::MIN for null), lists of str/None for text.
+    fn table<'py>(&self, py: Python<'py>, table: &str) -> PyResult<Bound<'py, PyDict>> {
+        let t = table_of(py, table)?;
+        let cols = t.columns();
+        enum Col {
+            Text(Vec<Option<String>>),
+            I64(Vec<i64>),
+            F64(Vec<f64>),
+            Bool(Vec<bool>),
+        }
+        let n: usize = self.inner.users.iter().map(|u| t.row_count(u)).sum();
+        let mut out: Vec<Col> = cols
+            .iter()
+            .map(|c| match c.ty {
+                ColType::Text => Col::Text(Vec::with_capacity(n)),
+                ColType::Int | ColType::Date => Col::I64(Vec::with_capacity(n)),
+                ColType::Money | ColType::Float => Col::F64(Vec::with_capacity(n)),
+                ColType::Bool => Col::Bool(Vec::with_capacity(n)),
+            })
+            .collect();
+        let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
+        py.detach(|| {
+            for u in &self.inner.users {
+                for_each_row(t, u, &mut |row| {
+                    for (v, col) in row.iter().zip(out.iter_mut()) {
+                        match (col, v) {
+                            (Col::Text(c), Value::Text(s)) => c.push(Some(s.to_string())),
+                            (Col::Text(c), _) => c.push(None),
+                            (Col::I64(c), Value::Int(i)) => c.push(*i),
+                            (Col::I64(c), Value::Date(d)) => c.push((*d - epoch).num_days()),
+                            (Col::I64(c), _) => c.push(i64::MIN),
+                            (Col::F64(c), Value::Money(m)) => c.push(*m as f64 / 100.0),
+                            (Col::F64(c), Value::Float(f)) => c.push(*f),
+                            (Col::F64(c), _) => c.push(f64::NAN),
+                            (Col::Bool(c), Value::Bool(b)) => c.push(*b),
+                            (Col::Bool(c), _) => c.push(false),
+                        }
+                    }
+                });
+            }
+        });
+        let d = PyDict::new(py);
+        for (c, col) in cols.iter().zip(out) {
+            match col {
+                Col::Text(v) => d.set_item(c.name, PyList::new(py, v)?)?,
+                Col::I64(v) => d.set_item(c.name, v.into_pyarray(py))?,
+                Col::F64(v) => d.set_item(c.name, v.into_pyarray(py))?,
+                Col::Bool(v) => d.set_item(c.name, v.into_pyarray(py))?,
+            }
+        }
+        Ok(d)
+    }
+
+    /// Writes the formats into `out_dir` plus manifest.json; returns the manifest as JSON text.
+    #[pyo3(signature = (out_dir, formats, overwrite=false, progress=None))]
+    fn write(
+        &self,
+        py: Python<'_>,
+        out_dir: PathBuf,
+        formats: Vec<String>,
+        overwrite: bool,
+        progress: Option<Py<PyAny>>,
+    ) -> PyResult<String> {
+        let fs = self::formats(py, formats)?;
+        let ds = &self.inner;
+        let m = run_detached(py, progress, |p| {
+            crate::sink::write_all(ds, &out_dir, &fs, overwrite, p)
+        })?;
+        Ok(serde_json::to_string_pretty(&m.value).unwrap())
+    }
+
+    #[pyo3(signature = (path, overwrite=false))]
+    fn write_sqlite(&self, py: Python<'_>, path: PathBuf, overwrite: bool) -> PyResult<()> {
+        let ds = &self.inner;
+        run_detached(py, None, |p| {
+            crate::sink::sqlite::write(ds, &path, overwrite, p)
+        })
+    }
+
+    #[pyo3(signature = (path, overwrite=false))]
+    fn write_csv(&self, py: Python<'_>, path: PathBuf, overwrite: bool) -> PyResult<()> {
+        let ds = &self.inner;
+        run_detached(py, None, |p| {
+            crate::sink::csv::write(ds, &path, overwrite, p)
+        })
+    }
+
+    #[pyo3(signature = (path, overwrite=false))]
+    fn write_json(&self, py: Python<'_>, path: PathBuf, overwrite: bool) -> PyResult<()> {
+        let ds = &self.inner;
+        run_detached(py, None, |p| {
+            crate::sink::json::write(ds, &path, overwrite, p)
+        })
+    }
+
+    /// Row counts per table and user counts per archetype and consent.
+    fn summary<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        let rows = PyDict::new(py);
+        for t in Table::ALL {
+            let n: usize = self.inner.users.iter().map(|u| t.row_count(u)).sum();
+            rows.set_item(t.name(), n)?;
+        }
+        d.set_item("rows", rows)?;
+        let arch = PyDict::new(py);
+        for (a, n) in &self.inner.config.counts {
+            if *n > 0 {
+                arch.set_item(a.as_str(), n)?;
+            }
+        }
+        d.set_item("archetypes", arch)?;
+        let consent = self
+            .inner
+            .users
+            .iter()
+            .filter(|u| u.user.consent_status)
+            .count();
+        d.set_item("consent_true", consent)?;
+        d.set_item("consent_false", self.inner.users.len() - consent)?;
+        d.set_item("start_date", self.start_date())?;
+        d.set_item("end_date", self.end_date())?;
+        Ok(d)
+    }
+}
+
+fn table_of(py: Python<'_>, name: &str) -> PyResult<Table> {
+    Table::parse(name).ok_or_else(|| {
+        py_err(
+            py,
+            Error::invalid(
+                "table",
+                format!("unknown table '{name}'"),
+                "users, accounts, transactions, liabilities, user_labels",
+            ),
+        )
+    })
+}
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", crate::VERSION)?;
+    m.add(
+        "PINNED_CRATES",
+        crate::sink::manifest::PINNED
+            .iter()
+            .map(|(k, v)| (*k, *v))
+            .collect::<Vec<_>>(),
+    )?;
+    m.add_class::<CoreDataset>()?;
+    m.add_function(wrap_pyfunction!(generate, m)?)?;
+    m.add_function(wrap_pyfunction!(resolve_config, m)?)?;
+    m.add_function(wrap_pyfunction!(read_config_file, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,146 @@
+//! Pay schedules: the days and amounts of income deposits, computed before the day loop so other
+//! behaviour (savings transfers, low-balance runs before payday) can be planned around them.
+
+use crate::archetypes::{between, PayPlan, PaySchedule};
+use crate::model::Cents;
+use chrono::{Datelike, Duration, NaiveDate, Weekday};
+use rand::RngExt;
+use rand_chacha::ChaCha8Rng;
+
+#[derive(Debug, Clone)]
+pub struct Deposit {
+    pub day: u16,
+    pub amount: Cents,
+    pub payer: &'static str,
+}
+
+/// Moves a weekend payday back to the Friday before.
+fn business_day(d: NaiveDate) -> NaiveDate {
+    match d.weekday() {
+        Weekday::Sat => d - Duration::days(1),
+        Weekday::Sun => d - Duration::days(2),
+        _ => d,
+    }
+}
+
+fn last_day_of_month(d: NaiveDate) -> NaiveDate {
+    let (y, m) = if d.month() == 12 {
+        (d.year() + 1, 1)
+    } else {
+        (d.year(), d.month() + 1)
+    };
+    NaiveDate::from_ymd_opt(y, m, 1).unwrap() - Duration::days(1)
+}
+
+/// Deposits inside the window `[start, start + n_days)`. For `Contract` pay, `daily_need` (cents
+/// per day) sizes each payment to cover spending until the next one. Returns the deposits and,
+/// for contract pay, the opening checking balance that carries the user to the first payment.
+pub fn schedule(
+    pay: &PayPlan,
+    start: NaiveDate,
+    n_days: u16,
+    daily_need: f64,
+    rng: &mut ChaCha8Rng,
+) -> (Vec<Deposit>, Option<Cents>) {
+    let n = n_days as i64;
+    let mut days: Vec<i64> = Vec::new();
+    let mut contract_next = 0i64;
+    match pay.schedule {
+        PaySchedule::Weekly | PaySchedule::Biweekly => {
+            let step = if pay.schedule == PaySchedule::Weekly {
+                7
+            } else {
+                14
+            };
+            let mut d = rng.random_range(0..step);
+            while d < n {
+                days.push(d);
+                d += step;
+            }
+        }
+        PaySchedule::Semimonthly | PaySchedule::Monthly => {
+            let pension = pay.pfc == "INCOME_RETIREMENT_PENSION";
+            let mut month = NaiveDate::from_ymd_opt(start.year(), start.month(), 1).unwrap();
+            loop {
+                let mut dates = Vec::new();
+                if pay.schedule == PaySchedule::Semimonthly {
+                    dates.push(business_day(month));
+                    dates.push(business_day(month.with_day(15).unwrap()));
+                } else if pension {
+                    dates.push(month.with_day(3).unwrap());
+                } else {
+                    dates.push(business_day(last_day_of_month(month)));
+                }
+                for dt in dates {
+                    let d = (dt - start).num_days();
+                    if (0..n).contains(&d) {
+                        days.push(d);
+                    }
+                }
+                month = last_day_of_month(month) + Duration::days(1);
+                if (month - start).num_days() >= n + 3 {
+                    break;
+                }
+            }
+        }
+        PaySchedule::Gig => {
+            let mut d = rng.random_range(0..4);
+            while d < n {
+                days.push(d);
+                d += rng.random_range(2..=9);
+            }
+        }
+        PaySchedule::Contract => {
+            let last = n - 1 - rng.random_range(45..=52);
+            contract_next = last + rng.random_range(55..=60);
+            let mut d = last;
+            while d >= 0 {
+                days.push(d);
+                d -= rng.random_range(50..=62);
+            }
+            days.reverse();
+        }
+    }
+    days.sort_unstable();
+    days.dedup();
+
+    let mut out = Vec::with_capacity(days.len());
+    let mut skipped = false;
+    for (i, &d) in days.iter().enumerate() {
+        let mut payer = pay.payer;
+        let mut factor = 1.0;
+        if let Some(jc) = &pay.job_change {
+            // One pay period without pay before the new job's first payday.
+            let next = days.get(i + 1).copied();
+            if !skipped && d < jc.day as i64 && next.is_some_and(|nx| nx >= jc.day as i64) {
+                skipped = true;
+                continue;
+            }
+            if d >= jc.day as i64 {
+                payer = jc.new_payer;
+                factor = jc.pay_factor;
+            }
+        }
+        let amount = if pay.schedule == PaySchedule::Contract {
+            let next = days.get(i + 1).copied().unwrap_or(contract_next);
+            (daily_need * (next - d) as f64 * between(rng, 0.99, 1.04)).round() as Cents
+        } else {
+            let j = if pay.jitter > 0.0 {
+                between(rng, -pay.jitter, pay.jitter)
+            } else {
+                0.0
+            };
+            (pay.net as f64 * factor * (1.0 + j)).round() as Cents
+        };
+        out.push(Deposit {
+            day: d as u16,
+            amount,
+            payer,
+        });
+    }
+    let opening = (pay.schedule == PaySchedule::Contract).then(|| {
+        let first = days.first().copied().unwrap_or(n);
+        (daily_need * first as f64 * 1.02).round() as Cents
+    });
+    (out, opening)
+}

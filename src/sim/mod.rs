@@ -1,0 +1,697 @@
+//! The simulation: one user lives day by day through the window with running balances. Income,
+//! rent, bills, loans, savings transfers, card statements and payments, life events and everyday
+//! purchases are posted to a [`Ledger`]; balances, statements and liabilities are read off it.
+
+pub mod cards;
+pub mod income;
+pub mod ledger;
+pub mod loans;
+pub mod merchants;
+pub mod spending;
+pub mod stress;
+
+use crate::archetypes::{self, Housing, LifeEvent, Mode, PaySchedule, Profile};
+use crate::ids::{opaque_id, user_rng, IdKind};
+use crate::model::{
+    Account, AccountSubtype, Cents, Liability, PaymentChannel, Transaction, User, UserData,
+    UserLabel,
+};
+use crate::plan::Slot;
+use cards::Card;
+use chrono::{Datelike, Duration, NaiveDate};
+use fake::faker::name::en::{FirstName, LastName};
+use fake::Fake;
+use ledger::{Ledger, Posting};
+use loans::Loan;
+use merchants::Merchant;
+use rand::RngExt;
+use rand_chacha::ChaCha8Rng;
+use spending::Spender;
+use std::borrow::Cow;
+
+/// PFC categories the simulation uses outside the merchant catalog (checked against the taxonomy).
+pub const FIXED_CATEGORIES: [&str; 12] = [
+    "INCOME_WAGES",
+    "INCOME_RETIREMENT_PENSION",
+    "INCOME_INTEREST_EARNED",
+    "TRANSFER_IN_SAVINGS",
+    "TRANSFER_OUT_SAVINGS",
+    "LOAN_PAYMENTS_CREDIT_CARD_PAYMENT",
+    "LOAN_PAYMENTS_STUDENT_LOAN_PAYMENT",
+    "LOAN_PAYMENTS_MORTGAGE_PAYMENT",
+    "BANK_FEES_INTEREST_CHARGE",
+    "BANK_FEES_OVERDRAFT_FEES",
+    "BANK_FEES_OTHER_BANK_FEES",
+    "RENT_AND_UTILITIES_RENT",
+];
+
+/// Days a pending transaction can be in: the last `PENDING_DAYS` of the window.
+pub const PENDING_DAYS: u16 = 2;
+/// The low-balance line of the cash-flow persona, in cents.
+pub const LOW_BALANCE: Cents = 100_00;
+
+/// The simulated days: `start` to `start + n_days - 1` inclusive.
+#[derive(Debug, Clone, Copy)]
+pub struct Window {
+    pub n_days: u16,
+    pub start: NaiveDate,
+}
+
+impl Window {
+    pub fn new(start: NaiveDate, end: NaiveDate) -> Window {
+        Window {
+            n_days: ((end - start).num_days() + 1) as u16,
+            start,
+        }
+    }
+    pub fn end(&self) -> NaiveDate {
+        self.start + Duration::days(self.n_days as i64 - 1)
+    }
+    pub fn date(&self, day: u16) -> NaiveDate {
+        self.start + Duration::days(day as i64)
+    }
+}
+
+/// Demographics, drawn first in each user's stream so they do not depend on the archetype.
+#[derive(Debug, Clone)]
+pub struct Demographics {
+    pub first_name: String,
+    pub last_name: String,
+    pub age: u8,
+    pub age_bracket: &'static str,
+    pub region: &'static str,
+    pub life_stage: &'static str,
+    pub created_days_before_start: i64,
+    pub created_second: u32,
+    pub consent_days_after_created: i64,
+    pub consent_second: u32,
+}
+
+const BRACKETS: [(&str, u8, u8, u32); 6] = [
+    ("18-24", 18, 24, 14),
+    ("25-34", 25, 34, 22),
+    ("35-44", 35, 44, 20),
+    ("45-54", 45, 54, 18),
+    ("55-64", 55, 64, 15),
+    ("65+", 65, 80, 11),
+];
+
+pub fn draw_demographics(rng: &mut ChaCha8Rng) -> Demographics {
+    let first_name: String = FirstName().fake_with_rng(rng);
+    let last_name: String = LastName().fake_with_rng(rng);
+    let mut x = rng.random_range(0..100u32);
+    let mut bracket = BRACKETS[5];
+    for b in BRACKETS {
+        if x < b.3 {
+            bracket = b;
+            break;
+        }
+        x -= b.3;
+    }
+    let age = rng.random_range(bracket.1..=bracket.2);
+    let region = match rng.random_range(0..100) {
+        0..=44 => "urban",
+        45..=79 => "suburban",
+        _ => "rural",
+    };
+    let r = rng.random::<f64>();
+    let life_stage = match age {
+        18..=24 => {
+            if r < 0.6 {
+                "student"
+            } else {
+                "early_career"
+            }
+        }
+        25..=34 => {
+            if r < 0.6 {
+                "early_career"
+            } else {
+                "family"
+            }
+        }
+        35..=54 => {
+            if r < 0.6 {
+                "family"
+            } else {
+                "established"
+            }
+        }
+        55..=64 => "pre_retirement",
+        _ => "retired",
+    };
+    Demographics {
+        first_name,
+        last_name,
+        age,
+        age_bracket: bracket.0,
+        region,
+        life_stage,
+        created_days_before_start: rng.random_range(30..1500),
+        created_second: rng.random_range(0..86_400),
+        consent_days_after_created: rng.random_range(0..30),
+        consent_second: rng.random_range(0..86_400),
+    }
+}
+
+fn income_tier(annual: Cents) -> &'static str {
+    match annual / 100 {
+        ..=29_999 => "low",
+        30_000..=49_999 => "lower_middle",
+        50_000..=84_999 => "middle",
+        85_000..=129_999 => "upper_middle",
+        _ => "high",
+    }
+}
+
+const BANKS: [&str; 6] = [
+    "Chase",
+    "Bank of America",
+    "Wells Fargo",
+    "Citibank",
+    "US Bank",
+    "PNC",
+];
+
+/// Everything the day loop needs, with the ledger it writes.
+struct Sim<'a> {
+    p: &'a Profile,
+    w: Window,
+    rng: &'a mut ChaCha8Rng,
+    ledger: Ledger,
+    checking: u8,
+    savings: Option<u8>,
+    cards: Vec<Card>,
+    loans: Vec<Loan>,
+    savings_transfer_name: Cow<'static, str>,
+}
+
+impl Sim<'_> {
+    fn post(&mut self, day: u16, account: u8, amount: Cents, m: &'static Merchant, pending: bool) {
+        let auth_lag = if pending || m.channel == PaymentChannel::Other {
+            0
+        } else {
+            match self.rng.random_range(0..100) {
+                0..=54 => 0,
+                55..=89 => 1,
+                _ => 2,
+            }
+        };
+        self.ledger.post(Posting {
+            day,
+            auth_day: day.saturating_sub(auth_lag),
+            account,
+            amount,
+            name: Cow::Borrowed(m.name),
+            merchant_name: Some(m.merchant_name),
+            channel: m.channel,
+            pfc: m.pfc,
+            pending,
+        });
+    }
+
+    fn post_other(
+        &mut self,
+        day: u16,
+        account: u8,
+        amount: Cents,
+        name: Cow<'static, str>,
+        pfc: &'static str,
+    ) {
+        self.ledger.post(Posting {
+            day,
+            auth_day: day,
+            account,
+            amount,
+            name,
+            merchant_name: None,
+            channel: PaymentChannel::Other,
+            pfc,
+            pending: false,
+        });
+    }
+
+    /// A purchase that can be declined: to a card with room under its cap, or from checking when it
+    /// stays at or above `floor`. Returns whether it happened.
+    fn purchase(
+        &mut self,
+        day: u16,
+        m: &'static Merchant,
+        amount: Cents,
+        floor: Cents,
+        everyday: bool,
+    ) -> bool {
+        let pending = everyday
+            && self.p.pending_ok
+            && day + PENDING_DAYS >= self.w.n_days
+            && self.rng.random_bool(0.3);
+        let prefer_card = !self.cards.is_empty() && self.rng.random_bool(self.p.card_share);
+        let card = self
+            .cards
+            .iter()
+            .position(|c| c.room(&self.ledger) >= amount);
+        let debit_ok = {
+            let a = &self.ledger.accounts[self.checking as usize];
+            a.balance - a.pending - amount >= floor
+        };
+        let target = match (prefer_card, card, debit_ok) {
+            (true, Some(c), _) => Some(self.cards[c].account),
+            (_, _, true) => Some(self.checking),
+            (false, Some(c), false) => Some(self.cards[c].account),
+            _ => None,
+        };
+        match target {
+            Some(acct) => {
+                self.post(day, acct, amount, m, pending);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn run(&mut self, deposits: &[income::Deposit], low: &[bool]) {
+        let p = self.p;
+        let spender = Spender::new(p.daily_spend);
+        let deposit_name = |payer: &str| -> Cow<'static, str> {
+            Cow::Owned(match p.pay.schedule {
+                PaySchedule::Gig | PaySchedule::Contract => format!("{payer} PAYOUT"),
+                _ if p.pay.pfc == "INCOME_RETIREMENT_PENSION" => format!("{payer} PENSION PMT"),
+                _ => format!("{payer} DIRECT DEP PPD"),
+            })
+        };
+        let mut next_deposit = 0;
+        let mut paid_rent_month: Option<u32> = None;
+        for day in 0..self.w.n_days {
+            let date = self.w.date(day);
+            // 1. income
+            let mut payday = false;
+            while next_deposit < deposits.len() && deposits[next_deposit].day == day {
+                let d = &deposits[next_deposit];
+                let name = deposit_name(d.payer);
+                self.post_other(day, self.checking, -d.amount, name, p.pay.pfc);
+                next_deposit += 1;
+                payday = true;
+            }
+            // 2. housing
+            if let Housing::Rent {
+                landlord,
+                amount,
+                day: dom,
+                on_payday,
+            } = &p.housing
+            {
+                let due = if *on_payday {
+                    payday && paid_rent_month != Some(date.month())
+                } else {
+                    date.day() == *dom
+                };
+                if due {
+                    paid_rent_month = Some(date.month());
+                    self.post(day, self.checking, *amount, landlord, false);
+                }
+            }
+            // 3. loans, bills
+            for i in 0..self.loans.len() {
+                let mut loan = self.loans[i].clone();
+                loan.day(date, day, self.checking, &self.w, &mut self.ledger);
+                self.loans[i] = loan;
+            }
+            for b in &p.bills {
+                if date.day() == b.day {
+                    let amount = if b.lo == b.hi {
+                        b.lo
+                    } else {
+                        self.rng.random_range(b.lo..=b.hi)
+                    };
+                    let acct = b
+                        .card
+                        .map(|c| self.cards[c].account)
+                        .unwrap_or(self.checking);
+                    self.post(day, acct, amount, b.merchant, false);
+                }
+            }
+            // 4. savings: transfers on the 2nd and 16th, interest on the last day of the month
+            if let (Some(s), Some(acct)) = (&p.savings, self.savings) {
+                if s.per_transfer > 0
+                    && (date.day() == 2 || date.day() == 16)
+                    && self.ledger.balance(self.checking) - s.per_transfer >= LOW_BALANCE
+                {
+                    let name = self.savings_transfer_name.clone();
+                    self.post_other(
+                        day,
+                        self.checking,
+                        s.per_transfer,
+                        name,
+                        "TRANSFER_OUT_SAVINGS",
+                    );
+                    self.post_other(
+                        day,
+                        acct,
+                        -s.per_transfer,
+                        Cow::Borrowed("ONLINE TRANSFER FROM CHECKING"),
+                        "TRANSFER_IN_SAVINGS",
+                    );
+                }
+                if (date + Duration::days(1)).day() == 1 {
+                    let interest =
+                        (self.ledger.balance(acct) as f64 * s.apy / 1200.0).round() as Cents;
+                    if interest > 0 {
+                        self.post_other(
+                            day,
+                            acct,
+                            -interest,
+                            Cow::Borrowed("INTEREST PAYMENT"),
+                            "INCOME_INTEREST_EARNED",
+                        );
+                    }
+                }
+            }
+            // 5. card payments
+            for i in 0..self.cards.len() {
+                let mut card = self.cards[i].clone();
+                card.pay(date, day, self.checking, &self.w, &mut self.ledger);
+                self.cards[i] = card;
+            }
+            // 6. life events
+            for e in &p.events {
+                match *e {
+                    LifeEvent::Medical {
+                        day: d,
+                        merchant,
+                        amount,
+                    } if d == day => {
+                        if !self.purchase(day, merchant, amount, p.floor, false) {
+                            self.post(day, self.checking, amount, merchant, false);
+                        }
+                    }
+                    LifeEvent::LargePurchase {
+                        day: d,
+                        merchant,
+                        amount,
+                    } if d == day => {
+                        self.purchase(day, merchant, amount, p.floor, false);
+                    }
+                    _ => {}
+                }
+            }
+            // 7. everyday purchases
+            let is_low = low.get(day as usize).copied().unwrap_or(false);
+            let floor = if p.stress.is_some() {
+                if is_low {
+                    5_00
+                } else {
+                    p.floor
+                }
+            } else {
+                p.floor
+            };
+            for _ in 0..spender.count(date, self.rng) {
+                let (m, amount) = spender.purchase(self.rng);
+                self.purchase(day, m, amount, floor, true);
+            }
+            // 8. cash-flow stress: spend checking down below $100 on planned low days
+            if is_low {
+                let target = self.rng.random_range(15_00..=85_00);
+                let mut excess = self.ledger.balance(self.checking) - target;
+                let mut n = 0;
+                while excess > 0 {
+                    let (m, _) = spender.purchase(self.rng);
+                    let chunk = if n == 3 {
+                        excess
+                    } else {
+                        excess.min(self.rng.random_range(40_00..=260_00))
+                    };
+                    self.post(day, self.checking, chunk, m, false);
+                    excess -= chunk;
+                    n += 1;
+                }
+            }
+            // 9. statements, due dates
+            for i in 0..self.cards.len() {
+                let mut card = self.cards[i].clone();
+                card.close_day(date, day, &mut self.ledger);
+                self.cards[i] = card;
+            }
+            // 10. edge case: bring a card to an exact balance on the last day
+            if day + 1 == self.w.n_days {
+                if let Some((c, target)) = p.final_card_balance {
+                    let acct = self.cards[c].account;
+                    let amount = target - self.ledger.balance(acct);
+                    assert!(amount > 0, "the final purchase must be positive");
+                    let m = &merchants::LARGE_PURCHASES[0];
+                    self.post(day, acct, amount, m, false);
+                }
+            }
+            self.ledger.end_of_day(day);
+        }
+    }
+}
+
+/// A simulated user: the records plus the ledger's daily balances when they were recorded.
+pub struct Simulated {
+    pub data: UserData,
+    /// End-of-day posted balance per account per day (only with `record_daily`).
+    pub daily: Option<Vec<Vec<Cents>>>,
+    pub start_balances: Vec<Cents>,
+}
+
+fn mask(rng: &mut ChaCha8Rng, used: &mut Vec<String>) -> String {
+    loop {
+        let m = format!("{:04}", rng.random_range(0..10_000));
+        if !used.contains(&m) {
+            used.push(m.clone());
+            return m;
+        }
+    }
+}
+
+/// Simulates user `index` of a run.
+pub fn simulate_user(
+    seed: u64,
+    index: u64,
+    slot: &Slot,
+    w: &Window,
+    record_daily: bool,
+) -> Simulated {
+    let mut rng = user_rng(seed, index);
+    let demo = draw_demographics(&mut rng);
+    let profile = archetypes::build(slot, &demo, w, &mut rng);
+    let p = &profile;
+
+    let bank = BANKS[rng.random_range(0..BANKS.len())];
+    let mut masks = Vec::new();
+    let mut ledger = Ledger::new(record_daily);
+    let mut meta: Vec<(String, String, String)> = Vec::new();
+
+    let (deposits, opening) = if p.mode == Mode::Normal {
+        income::schedule(&p.pay, w.start, w.n_days, p.daily_need(), &mut rng)
+    } else {
+        (Vec::new(), None)
+    };
+    let checking_start = match opening {
+        Some(o) => o + p.floor + rng.random_range(0..20_000),
+        None => p.checking_start,
+    };
+    let checking = ledger.open(AccountSubtype::Checking, checking_start, None);
+    meta.push((
+        "Everyday Checking".into(),
+        format!("{bank} Everyday Checking"),
+        mask(&mut rng, &mut masks),
+    ));
+    let savings = p.savings.as_ref().map(|s| {
+        let (name, official) = match s.subtype {
+            AccountSubtype::MoneyMarket => ("Money Market", format!("{bank} Premier Money Market")),
+            AccountSubtype::Hsa => (
+                "Health Savings Account",
+                format!("{bank} Health Savings Account"),
+            ),
+            _ => ("High-Yield Savings", format!("{bank} High-Yield Savings")),
+        };
+        meta.push((name.into(), official, mask(&mut rng, &mut masks)));
+        ledger.open(s.subtype, s.start, None)
+    });
+    let mut cards = Vec::new();
+    for c in &p.cards {
+        let acct = ledger.open(AccountSubtype::CreditCard, c.start_balance, Some(c.limit));
+        let m = mask(&mut rng, &mut masks);
+        meta.push((
+            format!("{} {}", c.issuer, c.product),
+            format!("{} {} Card", c.issuer, c.product),
+            m.clone(),
+        ));
+        cards.push(Card::new(c.clone(), acct, m, w));
+    }
+    let mut loans = Vec::new();
+    for l in &p.loans {
+        let (subtype, name, official) = match l.kind {
+            crate::model::LoanKind::Student => (
+                AccountSubtype::Student,
+                "Student Loan",
+                format!("{} Direct Loan - Unsubsidized", l.servicer),
+            ),
+            crate::model::LoanKind::Mortgage => (
+                AccountSubtype::Mortgage,
+                "Home Mortgage",
+                format!("{} 30-Year Fixed Mortgage", l.servicer),
+            ),
+        };
+        let acct = ledger.open(subtype, l.balance, None);
+        meta.push((name.into(), official, mask(&mut rng, &mut masks)));
+        loans.push(Loan::new(l.clone(), acct));
+    }
+
+    let low = match (&p.stress, p.mode) {
+        (Some(plan), Mode::Normal) => {
+            let paydays: Vec<u16> = deposits.iter().map(|d| d.day).collect();
+            stress::plan_low_days(w.n_days as usize, &paydays, *plan)
+        }
+        _ => Vec::new(),
+    };
+    let savings_transfer_name = Cow::Owned(format!(
+        "ONLINE TRANSFER TO SAVINGS XXXXXX{}",
+        savings
+            .map(|s| meta[s as usize].2.clone())
+            .unwrap_or_default()
+    ));
+    let mut sim = Sim {
+        savings_transfer_name,
+        p,
+        w: *w,
+        rng: &mut rng,
+        ledger,
+        checking,
+        savings,
+        cards,
+        loans,
+    };
+    match p.mode {
+        Mode::Normal => sim.run(&deposits, &low),
+        Mode::Dormant => {
+            for day in 0..w.n_days {
+                sim.ledger.end_of_day(day);
+            }
+        }
+        Mode::OnlyPending => {
+            let spender = Spender::new(2_000);
+            for day in 0..w.n_days {
+                if day + PENDING_DAYS >= w.n_days {
+                    for _ in 0..sim.rng.random_range(1..=2) {
+                        let (m, amount) = spender.purchase(sim.rng);
+                        sim.post(day, sim.checking, amount, m, true);
+                    }
+                }
+                sim.ledger.end_of_day(day);
+            }
+        }
+    }
+    let Sim {
+        ledger,
+        cards,
+        loans,
+        ..
+    } = sim;
+
+    // Records
+    let user_id = format!("user_{index:04}");
+    let created = w.start - Duration::days(demo.created_days_before_start);
+    let consent_at = created + Duration::days(demo.consent_days_after_created);
+    let ts = |d: NaiveDate, s: u32| {
+        format!(
+            "{}T{:02}:{:02}:{:02}Z",
+            d.format("%Y-%m-%d"),
+            s / 3600,
+            s / 60 % 60,
+            s % 60
+        )
+    };
+    let local: String = format!("{}.{}", demo.first_name, demo.last_name)
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '.')
+        .collect();
+    let user = User {
+        user_id,
+        name: format!("{} {}", demo.first_name, demo.last_name),
+        email: format!("{local}.{index}@example.com"),
+        created_at: ts(created, demo.created_second),
+        consent_status: slot.consent,
+        consent_updated_at: ts(consent_at, demo.consent_second),
+        age: demo.age,
+        age_bracket: demo.age_bracket,
+        annual_income: p.annual_income,
+        income_tier: income_tier(p.annual_income),
+        region: demo.region,
+        life_stage: demo.life_stage,
+    };
+    let accounts: Vec<Account> = ledger
+        .accounts
+        .iter()
+        .zip(meta)
+        .enumerate()
+        .map(|(i, (a, (name, official_name, mask)))| {
+            let (available, limit) = match a.subtype.account_type() {
+                crate::model::AccountType::Depository => (Some(a.balance - a.pending), None),
+                crate::model::AccountType::Credit => {
+                    let l = a.limit.unwrap_or(0);
+                    (Some((l - a.balance - a.pending).max(0)), Some(l))
+                }
+                crate::model::AccountType::Loan => (None, None),
+            };
+            Account {
+                account_id: opaque_id("acc_", seed, index, IdKind::Account, i as u64),
+                subtype: a.subtype,
+                name,
+                official_name,
+                mask,
+                balance_available: available,
+                balance_current: a.balance,
+                balance_limit: limit,
+            }
+        })
+        .collect();
+    let mut liabilities: Vec<Liability> = cards
+        .iter()
+        .map(|c| Liability::Credit(c.liability(w)))
+        .collect();
+    liabilities.extend(
+        loans
+            .iter()
+            .map(|l| Liability::Loan(l.liability(w, &ledger))),
+    );
+    let transactions: Vec<Transaction> = ledger
+        .postings
+        .into_iter()
+        .enumerate()
+        .map(|(i, t)| Transaction {
+            transaction_id: opaque_id("txn_", seed, index, IdKind::Transaction, i as u64),
+            account: t.account,
+            date: w.date(t.day),
+            authorized_date: w.date(t.auth_day),
+            amount: t.amount,
+            name: t.name,
+            merchant_name: t.merchant_name,
+            merchant_entity_id: t.merchant_name.map(merchants::entity_id),
+            payment_channel: t.channel,
+            pfc_detailed: t.pfc,
+            pending: t.pending,
+            pending_transaction_id: None,
+        })
+        .collect();
+    let start_balances = ledger.accounts.iter().map(|a| a.start_balance).collect();
+    Simulated {
+        data: UserData {
+            index,
+            user,
+            accounts,
+            transactions,
+            liabilities,
+            label: UserLabel {
+                archetype: slot.archetype,
+                personas: p.personas,
+                edge_case: slot.edge_case,
+            },
+        },
+        daily: ledger.daily,
+        start_balances,
+    }
+}

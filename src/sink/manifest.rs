@@ -1,0 +1,106 @@
+//! `manifest.json`: what produced the outputs (seed, effective configuration, generator version,
+//! the pinned crate versions that decide seeded output) and a SHA-256 of every output file.
+
+use crate::config::Format;
+use crate::error::{Error, Result};
+use crate::generate::Dataset;
+use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// Versions pinned with `=` in Cargo.toml (a unit test keeps these in step with it).
+pub const PINNED: [(&str, &str); 3] = [
+    ("rand", "0.10.4"),
+    ("rand_chacha", "0.10.0"),
+    ("fake", "5.1.0"),
+];
+
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    pub value: Value,
+}
+
+pub fn sha256_file(path: &Path) -> Result<String> {
+    let mut f = std::fs::File::open(path).map_err(|e| Error::output(path, e))?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf).map_err(|e| Error::output(path, e))?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+impl Manifest {
+    pub fn build(ds: &Dataset, out_dir: &Path, targets: &[(Format, PathBuf)]) -> Result<Manifest> {
+        let mut files = Map::new();
+        for (_, path) in targets {
+            let mut paths = Vec::new();
+            if path.is_dir() {
+                let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+                    .map_err(|e| Error::output(path, e))?
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .collect();
+                entries.sort();
+                paths.extend(entries);
+            } else {
+                paths.push(path.clone());
+            }
+            for p in paths {
+                let rel = p
+                    .strip_prefix(out_dir)
+                    .unwrap_or(&p)
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                let bytes = std::fs::metadata(&p)
+                    .map_err(|e| Error::output(&p, e))?
+                    .len();
+                files.insert(rel, json!({"sha256": sha256_file(&p)?, "bytes": bytes}));
+            }
+        }
+        let mut counts = Map::new();
+        for t in crate::tables::Table::ALL {
+            let n: usize = ds.users.iter().map(|u| t.row_count(u)).sum();
+            counts.insert(t.name().into(), json!(n));
+        }
+        let value = json!({
+            "generator": "spendsense-gen",
+            "version": crate::VERSION,
+            "seed": ds.config.seed,
+            "config": ds.config.to_value(),
+            "start_date": ds.config.start_date().format("%Y-%m-%d").to_string(),
+            "end_date": ds.config.end_date.format("%Y-%m-%d").to_string(),
+            "crates": PINNED.iter().map(|(k, v)| (k.to_string(), json!(v))).collect::<Map<_, _>>(),
+            "row_counts": counts,
+            "files": files,
+        });
+        Ok(Manifest { value })
+    }
+
+    pub fn write(&self, path: &Path) -> Result<()> {
+        let staged = super::Staged::new(path, true)?;
+        let text = serde_json::to_string_pretty(&self.value).unwrap() + "\n";
+        std::fs::write(staged.path(), text).map_err(|e| Error::output(path, e))?;
+        staged.commit()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn pinned_versions_match_cargo_toml() {
+        let toml = include_str!("../../Cargo.toml");
+        for (name, version) in super::PINNED {
+            let needle = format!("{name} = {{ version = \"={version}\"");
+            let plain = format!("{name} = \"={version}\"");
+            assert!(
+                toml.contains(&needle) || toml.contains(&plain),
+                "{name} ={version} not pinned"
+            );
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! Output formats, one file each, and what they share: atomic writing (a temporary name renamed
+//! into place, so a failure or Ctrl-C never leaves a partial file where one was asked for), the
+//! overwrite check, and the run that writes several formats plus `manifest.json`.
+
+pub mod csv;
+pub mod json;
+pub mod manifest;
+pub mod sqlite;
+
+use crate::config::Format;
+use crate::error::{Error, Result};
+use crate::generate::Dataset;
+use std::path::{Path, PathBuf};
+
+/// Called every so often while writing, with (rows done, rows total); returning an error (e.g.
+/// [`Error::Interrupted`]) abandons the output.
+pub type Check<'a> = &'a mut dyn FnMut(u64, u64) -> Result<()>;
+
+/// Rows written between two checks.
+pub const CHECK_EVERY: u64 = 50_000;
+
+/// A file or folder being written under a temporary name next to its target. Dropping it without
+/// [`Staged::commit`] removes the temporary.
+pub struct Staged {
+    target: PathBuf,
+    tmp: PathBuf,
+    committed: bool,
+}
+
+impl Staged {
+    /// Checks the target (overwrite rule, parent folder) and picks a temporary path beside it.
+    pub fn new(target: &Path, overwrite: bool) -> Result<Staged> {
+        if target.exists() && !overwrite {
+            return Err(Error::OutputExists {
+                path: target.to_path_buf(),
+            });
+        }
+        let parent = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        if !parent.is_dir() {
+            std::fs::create_dir_all(&parent).map_err(|e| Error::output(&parent, e))?;
+        }
+        let name = target
+            .file_name()
+            .ok_or_else(|| Error::output(target, "not a file name"))?
+            .to_string_lossy();
+        let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+        remove_path(&tmp);
+        Ok(Staged {
+            target: target.to_path_buf(),
+            tmp,
+            committed: false,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.tmp
+    }
+
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+
+    /// Moves the finished temporary into place (replacing an existing target).
+    pub fn commit(mut self) -> Result<()> {
+        if self.tmp.is_dir() && self.target.exists() {
+            // A folder cannot be renamed over a non-empty folder: move the old one aside first.
+            let old = self.tmp.with_extension("old");
+            remove_path(&old);
+            std::fs::rename(&self.target, &old).map_err(|e| Error::output(&self.target, e))?;
+            std::fs::rename(&self.tmp, &self.target).map_err(|e| Error::output(&self.target, e))?;
+            remove_path(&old);
+        } else {
+            if self.target.is_dir() {
+                remove_path(&self.target);
+            }
+            std::fs::rename(&self.tmp, &self.target).map_err(|e| Error::output(&self.target, e))?;
+        }
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if !self.committed {
+            remove_path(&self.tmp);
+        }
+    }
+}
+
+fn remove_path(p: &Path) {
+    if p.is_dir() {
+        let _ = std::fs::remove_dir_all(p);
+    } else {
+        let _ = std::fs::remove_file(p);
+    }
+}
+
+/// Writes `formats` of `ds` into `out_dir` (default names: `spendsense.db`, `csv/`, `users.json`)
+/// and then `manifest.json` with a SHA-256 per file. Existing outputs are an error unless
+/// `overwrite`; every target is checked before anything is written.
+pub fn write_all(
+    ds: &Dataset,
+    out_dir: &Path,
+    formats: &[Format],
+    overwrite: bool,
+    check: Check,
+) -> Result<manifest::Manifest> {
+    let targets: Vec<(Format, PathBuf)> = formats
+        .iter()
+        .map(|f| (*f, out_dir.join(f.default_name())))
+        .collect();
+    let manifest_path = out_dir.join("manifest.json");
+    if !overwrite {
+        for p in targets.iter().map(|t| &t.1).chain([&manifest_path]) {
+            if p.exists() {
+                return Err(Error::OutputExists { path: p.clone() });
+            }
+        }
+    }
+    std::fs::create_dir_all(out_dir).map_err(|e| Error::output(out_dir, e))?;
+    for (format, path) in &targets {
+        match format {
+            Format::Sqlite => sqlite::write(ds, path, overwrite, check)?,
+            Format::Csv => csv::write(ds, path, overwrite, check)?,
+            Format::Json => json::write(ds, path, overwrite, check)?,
+        }
+    }
+    let m = manifest::Manifest::build(ds, out_dir, &targets)?;
+    m.write(&manifest_path)?;
+    Ok(m)
+}
+
+/// Total rows of all tables, for progress.
+pub fn total_rows(ds: &Dataset) -> u64 {
+    crate::tables::Table::ALL
+        .iter()
+        .map(|t| ds.users.iter().map(|u| t.row_count(u) as u64).sum::<u64>())
+        .sum()
+}
