@@ -2,9 +2,9 @@
 //! 35-45% of take-home, little in checking. The days before each payday are planned as "low" days:
 //! the balance is spent down below $100 on them (42-55% of days in both the 30- and the 180-day
 //! window), and stays at or above $150 on the others, so the balance swings between under $100 and a
-//! paycheck. Cards, if any, are small and paid in full.
+//! paycheck. No cards (unless combined with high utilization).
 
-use super::stable::{base, low_card};
+use super::stable::base;
 use super::*;
 use crate::model::Persona;
 use crate::sim::merchants::{EMPLOYERS, GIG_PAYERS};
@@ -30,7 +30,11 @@ pub fn stress_plan(w: &Window, share: f64) -> StressPlan {
 
 pub fn apply(p: &mut Profile, w: &Window, rng: &mut ChaCha8Rng) {
     p.personas.insert(Persona::CashFlowStressed);
-    if p.pay.schedule != PaySchedule::Contract {
+    if p.pay.schedule == PaySchedule::Contract {
+        // Variable income too: the last payment falls inside the last 30 days, so the balance
+        // swings (payment, then spent down) in the 30-day window as well.
+        p.pay.contract_last = (20, 27);
+    } else {
         let (schedule, periods) = match rng.random_range(0..10) {
             0..=3 => (PaySchedule::Biweekly, 26.0),
             4..=5 => (PaySchedule::Weekly, 52.0),
@@ -48,6 +52,7 @@ pub fn apply(p: &mut Profile, w: &Window, rng: &mut ChaCha8Rng) {
             pfc: "INCOME_WAGES",
             jitter: 0.12,
             job_change: None,
+            contract_last: CONTRACT_LAST,
         };
     }
     if let Housing::Rent { amount, .. } = &mut p.housing {
@@ -59,15 +64,14 @@ pub fn apply(p: &mut Profile, w: &Window, rng: &mut ChaCha8Rng) {
     p.checking_start = round_to(between(rng, 150.0, 600.0) * 100.0, 1);
     p.floor = 150_00;
     p.savings = None;
-    p.cards = if rng.random_bool(0.3) {
-        vec![low_card(rng, p.annual_income, 0.25)]
-    } else {
-        Vec::new()
-    };
+    // No cards of their own: a stressed checking account paying a card in full would make
+    // "minimum payment" readings ambiguous. (High utilization + cash-flow users get theirs later.)
+    p.cards = Vec::new();
     for b in p.bills.iter_mut() {
         b.card = None;
     }
     p.card_share = if p.cards.is_empty() { 0.0 } else { 0.3 };
-    p.spend_ratio = between(rng, 1.0, 1.05);
+    // Everyday spending covers part of the pay; the spend-down on low days takes the rest.
+    p.spend_ratio = between(rng, 0.55, 0.7);
     p.stress = Some(stress_plan(w, between(rng, 0.42, 0.55)));
 }

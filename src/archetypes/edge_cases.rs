@@ -43,7 +43,7 @@ pub fn build(edge: EdgeCase, demo: &Demographics, w: &Window, rng: &mut ChaCha8R
             let skip = rng.random_range(0..pricey.len());
             for (i, m) in pricey.into_iter().enumerate() {
                 if i != skip {
-                    let b = super::subscription_heavy::subscription(rng, m, None);
+                    let b = super::subscription_heavy::subscription(rng, w, m, None);
                     p.bills.push(b);
                 }
             }
@@ -60,6 +60,7 @@ pub fn build(edge: EdgeCase, demo: &Demographics, w: &Window, rng: &mut ChaCha8R
                 pfc: "INCOME_WAGES",
                 jitter: 0.0,
                 job_change: None,
+                contract_last: CONTRACT_LAST,
             };
             p.housing = Housing::Rent {
                 landlord: pick_merchant(rng, LANDLORDS),
@@ -76,7 +77,7 @@ pub fn build(edge: EdgeCase, demo: &Demographics, w: &Window, rng: &mut ChaCha8R
             p.pending_ok = false;
             p.checking_start = round_to(between(rng, 300.0, 600.0) * 100.0, 1);
             p.floor = 150_00;
-            p.spend_ratio = 1.0;
+            p.spend_ratio = 0.6;
             p.stress = Some(super::cash_flow_stressed::stress_plan(w, 0.3));
             p
         }

@@ -56,7 +56,12 @@ pub struct PayPlan {
     /// Relative variation of each deposit (0 for a fixed salary).
     pub jitter: f64,
     pub job_change: Option<JobChange>,
+    /// For `Contract` pay: the last payment lands this many days (range) before the window ends.
+    pub contract_last: (u16, u16),
 }
+
+/// Contract earners' last payment: 50-56 days before the end (no payday in the last 30 days).
+pub const CONTRACT_LAST: (u16, u16) = (50, 56);
 
 #[derive(Debug, Clone)]
 pub enum Housing {
@@ -177,6 +182,9 @@ pub struct Profile {
     pub spend_ratio: f64,
     /// Everyday spend per day in cents (set by [`Profile::finish`]).
     pub daily_spend: Cents,
+    /// Share of the everyday budget that contract pay is sized to cover (below 1: the user wants
+    /// to spend more than comes in, so the balance runs down to the floor before each payment).
+    pub pay_covers: f64,
     /// Probability an everyday purchase goes to a card when the user has one.
     pub card_share: f64,
     pub stress: Option<StressPlan>,
@@ -203,6 +211,27 @@ pub fn pick<'a, T>(rng: &mut ChaCha8Rng, items: &'a [T]) -> &'a T {
 
 pub fn pick_merchant(rng: &mut ChaCha8Rng, list: &'static [Merchant]) -> &'static Merchant {
     merchants::pick_weighted(list, rng.random::<u32>())
+}
+
+/// Days of the month (1-28) on which a monthly charge falls at least three times in the 90 days
+/// ending on `end`, so that "3 charges in the last 90 days" holds for it.
+pub fn three_in_ninety_days(end: chrono::NaiveDate) -> Vec<u32> {
+    use chrono::Datelike;
+    let from = end - chrono::Duration::days(89);
+    (1..=28)
+        .filter(|&d| {
+            let mut n = 0;
+            let mut m = chrono::NaiveDate::from_ymd_opt(from.year(), from.month(), 1).unwrap();
+            while m <= end {
+                let x = m.with_day(d).unwrap();
+                if x >= from && x <= end {
+                    n += 1;
+                }
+                m = m.checked_add_months(chrono::Months::new(1)).unwrap();
+            }
+            n >= 3
+        })
+        .collect()
 }
 
 impl Profile {
@@ -235,6 +264,31 @@ impl Profile {
             let cushion = (self.fixed_monthly() * 0.5) as Cents + 200_00;
             self.floor = self.floor.max(cushion);
         }
+        // Contract earners run down to a floor that still covers their largest bill.
+        if self.stress.is_none() && self.pay.schedule == PaySchedule::Contract {
+            self.floor = self.floor.max(self.largest_bill() + 100_00);
+        }
+        // A card paid in full carries at least one monthly bill of $50 or more, so its statement
+        // (and so its full payment) always exceeds the $25 minimum: no reading of
+        // "minimum-payment-only" can mistake a full payer for a minimum payer.
+        for c in 0..self.cards.len() {
+            if self.cards[c].pay != PayBehavior::Full {
+                continue;
+            }
+            let covered = self
+                .bills
+                .iter()
+                .any(|b| b.card == Some(c) && b.lo >= 50_00);
+            if !covered {
+                if let Some(b) = self
+                    .bills
+                    .iter_mut()
+                    .find(|b| b.card.is_none() && b.lo >= 50_00)
+                {
+                    b.card = Some(c);
+                }
+            }
+        }
         let free = (self.monthly_net() - self.fixed_monthly()).max(250_00.0);
         self.daily_spend = (free * self.spend_ratio / DAYS_PER_MONTH).round() as Cents;
     }
@@ -246,7 +300,19 @@ impl Profile {
             .as_ref()
             .map(|s| 2.0 * s.per_transfer as f64)
             .unwrap_or(0.0);
-        (self.fixed_monthly() - savings) / DAYS_PER_MONTH + self.daily_spend as f64
+        (self.fixed_monthly() - savings) / DAYS_PER_MONTH
+            + self.daily_spend as f64 * self.pay_covers
+    }
+
+    /// The largest single fixed payment from checking in a month (rent, a loan, a bill).
+    pub fn largest_bill(&self) -> Cents {
+        let rent = match &self.housing {
+            Housing::Rent { amount, .. } => *amount,
+            Housing::None => 0,
+        };
+        let loans = self.loans.iter().map(|l| l.payment).max().unwrap_or(0);
+        let bills = self.bills.iter().map(|b| b.hi).max().unwrap_or(0);
+        rent.max(loans).max(bills)
     }
 
     pub fn has_persona(&self, p: crate::model::Persona) -> bool {

@@ -43,7 +43,7 @@ pub fn build(variant: u32, demo: &Demographics, w: &Window, rng: &mut ChaCha8Rng
         super::savings_builder::apply(&mut p, rng);
     }
     if has(Persona::SubscriptionHeavy) {
-        super::subscription_heavy::apply(&mut p, rng);
+        super::subscription_heavy::apply(&mut p, w, rng);
     }
     p.finish();
     p

@@ -11,22 +11,29 @@ pub const INCOME_RANGE: (f64, f64) = (45_000.0, 130_000.0);
 
 pub fn build(demo: &Demographics, w: &Window, rng: &mut ChaCha8Rng) -> Profile {
     let mut p = base(demo, w, rng, INCOME_RANGE);
-    apply(&mut p, rng);
+    apply(&mut p, w, rng);
     p.finish();
     p
 }
 
-pub fn subscription(rng: &mut ChaCha8Rng, m: &'static Merchant, card: Option<usize>) -> Bill {
+/// A monthly subscription on a day that is charged three times in the last 90 days of `w`.
+pub fn subscription(
+    rng: &mut ChaCha8Rng,
+    w: &Window,
+    m: &'static Merchant,
+    card: Option<usize>,
+) -> Bill {
+    let days = three_in_ninety_days(w.end());
     Bill {
         merchant: m,
-        day: rng.random_range(1..=28),
+        day: *pick(rng, &days),
         lo: m.lo,
         hi: m.hi,
         card,
     }
 }
 
-pub fn apply(p: &mut Profile, rng: &mut ChaCha8Rng) {
+pub fn apply(p: &mut Profile, w: &Window, rng: &mut ChaCha8Rng) {
     p.personas.insert(Persona::SubscriptionHeavy);
     let want = rng.random_range(5..=8);
     let mut subs: Vec<&'static Merchant> = Vec::new();
@@ -43,7 +50,7 @@ pub fn apply(p: &mut Profile, rng: &mut ChaCha8Rng) {
     }
     for m in subs {
         let card = (!p.cards.is_empty() && rng.random_bool(0.6)).then_some(0);
-        let bill = subscription(rng, m, card);
+        let bill = subscription(rng, w, m, card);
         p.bills.push(bill);
     }
 }

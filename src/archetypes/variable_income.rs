@@ -1,11 +1,13 @@
 //! Variable-income budgeters: paid by contract payments 50-62 days apart (so the median gap between
 //! paydays is over 45 days), each sized to what they spend until the next one; the last payment
-//! lands 45-52 days before the window ends and the next is due 3-15 days after it, so the checking
-//! balance at the end covers well under a month of expenses. No savings account (a savings balance
+//! lands 50-56 days before the window ends and the next is due 0-10 days after it. Pay covers only
+//! 85-90% of what they would like to spend, so each cycle runs down to a floor of their largest
+//! bill + $100 (so bills never overdraw: not cash-flow stressed) and the checking balance at the end
+//! covers well under a month of expenses. No savings account (a savings balance
 //! would be a buffer under some readings). Not visible in a 30-day window: it holds at most one
 //! payday.
 
-use super::stable::base;
+use super::stable::{base, low_card};
 use super::*;
 use crate::model::Persona;
 use crate::sim::merchants::GIG_PAYERS;
@@ -28,7 +30,19 @@ pub fn apply(p: &mut Profile, rng: &mut ChaCha8Rng) {
         pfc: "INCOME_WAGES",
         jitter: 0.0,
         job_change: None,
+        contract_last: CONTRACT_LAST,
     };
     p.savings = None;
-    p.spend_ratio = between(rng, 0.9, 0.97);
+    p.floor = 250_00;
+    if !p.cards.is_empty() {
+        let mut card = low_card(rng, p.annual_income, 0.2);
+        card.limit = round_to(between(rng, 1_000.0, 2_000.0) * 100.0, 100_00);
+        card.start_balance = round_to(card.limit as f64 * between(rng, 0.02, 0.1), 1);
+        p.cards = vec![card];
+        for b in p.bills.iter_mut() {
+            b.card = b.card.and(Some(0));
+        }
+    }
+    p.spend_ratio = between(rng, 0.95, 1.0);
+    p.pay_covers = between(rng, 0.85, 0.9);
 }

@@ -91,8 +91,9 @@ pub fn schedule(
             }
         }
         PaySchedule::Contract => {
-            let last = n - 1 - rng.random_range(45..=52);
-            contract_next = last + rng.random_range(55..=60);
+            let (lo, hi) = pay.contract_last;
+            let last = n - 1 - rng.random_range(lo as i64..=hi as i64);
+            contract_next = (last + rng.random_range(55..=60)).max(n + 1);
             let mut d = last;
             while d >= 0 {
                 days.push(d);
@@ -122,8 +123,13 @@ pub fn schedule(
             }
         }
         let amount = if pay.schedule == PaySchedule::Contract {
-            let next = days.get(i + 1).copied().unwrap_or(contract_next);
-            (daily_need * (next - d) as f64 * between(rng, 0.99, 1.04)).round() as Cents
+            let (next, share) = match days.get(i + 1) {
+                Some(&next) => (next, between(rng, 0.97, 1.02)),
+                // The last payment covers only part of the days left, so the balance surely
+                // runs down to the floor before the window ends, whatever the spending noise.
+                None => (contract_next.min(n), between(rng, 0.75, 0.85)),
+            };
+            (daily_need * (next - d) as f64 * share).round() as Cents
         } else {
             let j = if pay.jitter > 0.0 {
                 between(rng, -pay.jitter, pay.jitter)
@@ -139,7 +145,8 @@ pub fn schedule(
         });
     }
     let opening = (pay.schedule == PaySchedule::Contract).then(|| {
-        let first = days.first().copied().unwrap_or(n);
+        // Enough to carry the user to the first payment, and through a month of bills.
+        let first = days.first().copied().unwrap_or(n).max(30);
         (daily_need * first as f64 * 1.02).round() as Cents
     });
     (out, opening)

@@ -29,6 +29,8 @@ pub struct AccountState {
     pub limit: Option<Cents>,
     /// Sum of pending amounts (not in `balance`).
     pub pending: Cents,
+    /// A debit left this (checking) account below zero today: an overdraft fee is due tonight.
+    pub overdrawn_today: bool,
 }
 
 impl AccountState {
@@ -70,6 +72,7 @@ impl Ledger {
             balance: start_balance,
             limit,
             pending: 0,
+            overdrawn_today: false,
         });
         if let Some(d) = self.daily.as_mut() {
             d.push(Vec::new());
@@ -87,17 +90,21 @@ impl Ledger {
             a.pending += p.amount;
         } else {
             a.balance += a.effect(p.amount);
+            if a.subtype == AccountSubtype::Checking && p.amount > 0 && a.balance < 0 {
+                a.overdrawn_today = true;
+            }
         }
         self.postings.push(p);
     }
 
-    /// Closes a day: a checking account that ends the day below zero is charged an overdraft fee
-    /// that day (so a negative depository balance always comes with a fee on its day), then the
-    /// end-of-day balances are recorded.
+    /// Closes a day: a checking account where a debit left the balance below zero is charged one
+    /// overdraft fee that day (as banks charge per overdrawing item, at most once a day here), so a
+    /// depository balance never goes below zero without a fee on that day. Then the end-of-day
+    /// balances are recorded.
     pub fn end_of_day(&mut self, day: u16) {
         for i in 0..self.accounts.len() {
-            let (subtype, balance) = (self.accounts[i].subtype, self.accounts[i].balance);
-            if subtype == AccountSubtype::Checking && balance < 0 {
+            let subtype = self.accounts[i].subtype;
+            if std::mem::take(&mut self.accounts[i].overdrawn_today) {
                 self.post(Posting {
                     day,
                     auth_day: day,
@@ -109,6 +116,7 @@ impl Ledger {
                     pfc: "BANK_FEES_OVERDRAFT_FEES",
                     pending: false,
                 });
+                self.accounts[i].overdrawn_today = false;
             }
             debug_assert!(
                 subtype == AccountSubtype::Checking

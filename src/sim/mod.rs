@@ -184,6 +184,8 @@ struct Sim<'a> {
     cards: Vec<Card>,
     loans: Vec<Loan>,
     savings_transfer_name: Cow<'static, str>,
+    /// Charge days per everyday merchant (index into `DISCRETIONARY`), for the cadence guard.
+    merchant_days: Vec<Vec<u16>>,
 }
 
 impl Sim<'_> {
@@ -246,14 +248,25 @@ impl Sim<'_> {
             && day + PENDING_DAYS >= self.w.n_days
             && self.rng.random_bool(0.3);
         let prefer_card = !self.cards.is_empty() && self.rng.random_bool(self.p.card_share);
-        let card = self
+        // What is owed on cards paid in full is money already spent from checking.
+        let committed: Cents = self
             .cards
             .iter()
-            .position(|c| c.room(&self.ledger) >= amount);
-        let debit_ok = {
+            .filter(|c| c.plan.pay == archetypes::PayBehavior::Full)
+            .map(|c| {
+                let a = &self.ledger.accounts[c.account as usize];
+                a.balance + a.pending
+            })
+            .sum();
+        let free = {
             let a = &self.ledger.accounts[self.checking as usize];
-            a.balance - a.pending - amount >= floor
+            a.balance - a.pending - committed - amount
         };
+        let card = self.cards.iter().position(|c| {
+            c.room(&self.ledger) >= amount
+                && (c.plan.pay != archetypes::PayBehavior::Full || free >= floor)
+        });
+        let debit_ok = free >= floor;
         let target = match (prefer_card, card, debit_ok) {
             (true, Some(c), _) => Some(self.cards[c].account),
             (_, _, true) => Some(self.checking),
@@ -266,6 +279,26 @@ impl Sim<'_> {
                 true
             }
             None => false,
+        }
+    }
+
+    /// Draws an everyday purchase whose merchant passes the cadence guard (a few tries).
+    fn everyday(&mut self, spender: &Spender, day: u16) -> Option<(&'static Merchant, Cents)> {
+        for _ in 0..4 {
+            let (i, amount) = spender.purchase(self.rng);
+            let from = self.w.n_days.saturating_sub(90);
+            if spending::cadence_ok(&self.merchant_days[i], day, from) {
+                return Some((&merchants::DISCRETIONARY[i], amount));
+            }
+        }
+        None
+    }
+
+    fn charged(&mut self, m: &'static Merchant, day: u16) {
+        let i = (m as *const Merchant as usize - merchants::DISCRETIONARY.as_ptr() as usize)
+            / std::mem::size_of::<Merchant>();
+        if self.merchant_days[i].last() != Some(&day) {
+            self.merchant_days[i].push(day);
         }
     }
 
@@ -406,8 +439,11 @@ impl Sim<'_> {
                 p.floor
             };
             for _ in 0..spender.count(date, self.rng) {
-                let (m, amount) = spender.purchase(self.rng);
-                self.purchase(day, m, amount, floor, true);
+                if let Some((m, amount)) = self.everyday(&spender, day) {
+                    if self.purchase(day, m, amount, floor, true) {
+                        self.charged(m, day);
+                    }
+                }
             }
             // 8. cash-flow stress: spend checking down below $100 on planned low days
             if is_low {
@@ -415,7 +451,14 @@ impl Sim<'_> {
                 let mut excess = self.ledger.balance(self.checking) - target;
                 let mut n = 0;
                 while excess > 0 {
-                    let (m, _) = spender.purchase(self.rng);
+                    // A merchant that passes the cadence guard, else a one-off large purchase.
+                    let m = match self.everyday(&spender, day) {
+                        Some((m, _)) => {
+                            self.charged(m, day);
+                            m
+                        }
+                        None => &merchants::LARGE_PURCHASES[4],
+                    };
                     let chunk = if n == 3 {
                         excess
                     } else {
@@ -554,6 +597,7 @@ pub fn simulate_user(
             .unwrap_or_default()
     ));
     let mut sim = Sim {
+        merchant_days: vec![Vec::new(); merchants::DISCRETIONARY.len()],
         savings_transfer_name,
         p,
         w: *w,
@@ -576,7 +620,8 @@ pub fn simulate_user(
             for day in 0..w.n_days {
                 if day + PENDING_DAYS >= w.n_days {
                     for _ in 0..sim.rng.random_range(1..=2) {
-                        let (m, amount) = spender.purchase(sim.rng);
+                        let (i, amount) = spender.purchase(sim.rng);
+                        let m = &merchants::DISCRETIONARY[i];
                         sim.post(day, sim.checking, amount, m, true);
                     }
                 }

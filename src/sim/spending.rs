@@ -59,10 +59,91 @@ impl Spender {
         k
     }
 
-    /// A purchase: merchant and amount in cents (at least $1).
-    pub fn purchase(&self, rng: &mut ChaCha8Rng) -> (&'static Merchant, Cents) {
+    /// A purchase: merchant (index into `DISCRETIONARY`) and amount in cents (at least $1).
+    pub fn purchase(&self, rng: &mut ChaCha8Rng) -> (usize, Cents) {
         let m = super::merchants::pick_weighted(DISCRETIONARY, rng.random::<u32>());
+        let idx = (m as *const Merchant as usize - DISCRETIONARY.as_ptr() as usize)
+            / std::mem::size_of::<Merchant>();
         let base = between(rng, m.lo as f64, m.hi as f64);
-        (m, ((base * self.scale).round() as Cents).max(100))
+        (idx, ((base * self.scale).round() as Cents).max(100))
+    }
+}
+
+/// Gap bands that read as a weekly (4-10 days) or monthly (20-40 days) cadence, wider than any
+/// detector's tolerance.
+fn cadence_band(gap: u16) -> u8 {
+    match gap {
+        4..=10 => 1,
+        20..=40 => 2,
+        _ => 0,
+    }
+}
+
+/// Everyday merchants must never look recurring to a detector whose lookback is the last 90 days
+/// of the window, `[from, end]`. A charge on `today` inside it is refused when, over that
+/// merchant's charges since `from` plus this one (three or more), every gap is in one cadence band,
+/// or, for a sparse merchant (up to 7 charges), more than half the gaps are. Since every prefix of
+/// the final charge list passes, the final list does too. Frequent merchants with irregular gaps
+/// (a coffee shop every few days) are not held back.
+pub fn cadence_ok(days: &[u16], today: u16, from: u16) -> bool {
+    if today < from {
+        return true;
+    }
+    let recent: Vec<u16> = days
+        .iter()
+        .copied()
+        .filter(|&d| d >= from)
+        .chain(std::iter::once(today))
+        .collect();
+    if recent.len() < 3 {
+        return true;
+    }
+    let gaps: Vec<u8> = recent
+        .windows(2)
+        .map(|w| cadence_band(w[1] - w[0]))
+        .collect();
+    for band in [1, 2] {
+        let k = gaps.iter().filter(|&&b| b == band).count();
+        if k == gaps.len() || (recent.len() <= 7 && 2 * k > gaps.len()) {
+            return false;
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cadence_ok;
+
+    #[test]
+    fn cadence_guard() {
+        assert!(cadence_ok(&[], 5, 0));
+        assert!(cadence_ok(&[10], 17, 0), "two charges never make a cadence");
+        assert!(
+            !cadence_ok(&[3, 10], 17, 0),
+            "three charges a week apart are refused"
+        );
+        assert!(
+            cadence_ok(&[3, 10], 12, 0),
+            "a short gap breaks the cadence"
+        );
+        assert!(
+            !cadence_ok(&[0, 30], 60, 0),
+            "three charges a month apart are refused"
+        );
+        assert!(
+            cadence_ok(&[0, 30], 60, 61),
+            "before the lookback anything goes"
+        );
+        assert!(
+            !cadence_ok(&[0, 2, 9, 16], 23, 5),
+            "only charges inside the lookback count"
+        );
+        assert!(
+            !cadence_ok(&[0, 30, 32], 62, 0),
+            "sparse: 2 of 3 gaps monthly is refused"
+        );
+        // A frequent merchant with mixed gaps is fine even when some gaps are weekly.
+        assert!(cadence_ok(&[0, 2, 9, 10, 13, 20, 22, 23], 30, 0));
     }
 }
