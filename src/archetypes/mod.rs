@@ -264,10 +264,6 @@ impl Profile {
             let cushion = (self.fixed_monthly() * 0.5) as Cents + 200_00;
             self.floor = self.floor.max(cushion);
         }
-        // Contract earners run down to a floor that still covers their largest bill.
-        if self.stress.is_none() && self.pay.schedule == PaySchedule::Contract {
-            self.floor = self.floor.max(self.largest_bill() + 100_00);
-        }
         // A card paid in full carries at least one monthly bill of $50 or more, so its statement
         // (and so its full payment) always exceeds the $25 minimum: no reading of
         // "minimum-payment-only" can mistake a full payer for a minimum payer.
@@ -302,17 +298,6 @@ impl Profile {
             .unwrap_or(0.0);
         (self.fixed_monthly() - savings) / DAYS_PER_MONTH
             + self.daily_spend as f64 * self.pay_covers
-    }
-
-    /// The largest single fixed payment from checking in a month (rent, a loan, a bill).
-    pub fn largest_bill(&self) -> Cents {
-        let rent = match &self.housing {
-            Housing::Rent { amount, .. } => *amount,
-            Housing::None => 0,
-        };
-        let loans = self.loans.iter().map(|l| l.payment).max().unwrap_or(0);
-        let bills = self.bills.iter().map(|b| b.hi).max().unwrap_or(0);
-        rent.max(loans).max(bills)
     }
 
     pub fn has_persona(&self, p: crate::model::Persona) -> bool {

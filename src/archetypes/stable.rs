@@ -22,7 +22,7 @@ pub fn build(demo: &Demographics, w: &Window, rng: &mut ChaCha8Rng) -> Profile {
 /// A low-utilization card paid in full every month.
 pub fn low_card(rng: &mut ChaCha8Rng, annual: Cents, cap: f64) -> CardPlan {
     let (issuer, product) = *pick(rng, CARD_PRODUCTS);
-    let limit = round_to(annual as f64 * between(rng, 0.08, 0.2), 500_00).max(1_500_00);
+    let limit = round_to(annual as f64 * between(rng, 0.08, 0.2), 500_00).max(3_000_00);
     CardPlan {
         issuer,
         product,

@@ -294,6 +294,34 @@ impl Sim<'_> {
         None
     }
 
+    /// Checking bills (rent, loans, bills not on a card, at their highest) due on days
+    /// `from..until`: what a budgeting user keeps aside until the next payment.
+    fn bills_due(&self, from: u16, until: u16) -> Cents {
+        let p = self.p;
+        let mut total = 0;
+        for day in from..until {
+            let dom = self.w.date(day).day();
+            if let Housing::Rent { amount, day: d, .. } = &p.housing {
+                if *d == dom {
+                    total += amount;
+                }
+            }
+            total += p
+                .loans
+                .iter()
+                .filter(|l| l.due_day == dom)
+                .map(|l| l.payment)
+                .sum::<Cents>();
+            total += p
+                .bills
+                .iter()
+                .filter(|b| b.card.is_none() && b.day == dom)
+                .map(|b| b.hi)
+                .sum::<Cents>();
+        }
+        total
+    }
+
     fn charged(&mut self, m: &'static Merchant, day: u16) {
         let i = (m as *const Merchant as usize - merchants::DISCRETIONARY.as_ptr() as usize)
             / std::mem::size_of::<Merchant>();
@@ -435,6 +463,12 @@ impl Sim<'_> {
                 } else {
                     p.floor
                 }
+            } else if p.pay.schedule == PaySchedule::Contract {
+                let next = deposits
+                    .get(next_deposit)
+                    .map(|d| d.day)
+                    .unwrap_or(self.w.n_days + 10);
+                p.floor + self.bills_due(day + 1, next)
             } else {
                 p.floor
             };
