@@ -158,8 +158,11 @@ fn get_u64(obj: &Map<String, Value>, key: &str, lo: u64, hi: u64) -> Result<Opti
 /// Parses `YYYY-MM-DD` within the supported range.
 pub fn parse_date(parameter: &str, s: &str) -> Result<NaiveDate> {
     let allowed = format!("a date YYYY-MM-DD from {MIN_DATE} to {MAX_DATE}");
+    let well_formed = s.len() == 10 && s.as_bytes()[4] == b'-' && s.as_bytes()[7] == b'-';
     let d = NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map_err(|_| Error::invalid(parameter, format!("'{s}' is not a valid date"), &allowed))?;
+        .ok()
+        .filter(|_| well_formed)
+        .ok_or_else(|| Error::invalid(parameter, format!("'{s}' is not a valid date"), &allowed))?;
     let lo = NaiveDate::parse_from_str(MIN_DATE, "%Y-%m-%d").unwrap();
     let hi = NaiveDate::parse_from_str(MAX_DATE, "%Y-%m-%d").unwrap();
     if d < lo || d > hi {
@@ -601,6 +604,7 @@ mod tests {
         assert!(err(json!({"months": 37})).starts_with("invalid months"));
         assert!(err(json!({"months": 0})).starts_with("invalid months"));
         assert!(err(json!({"end_date": "2025-13-01"})).starts_with("invalid end_date"));
+        assert!(err(json!({"end_date": "2025-1-5"})).starts_with("invalid end_date"));
         assert!(err(json!({"consent_ratio": 1.5})).starts_with("invalid consent_ratio"));
         assert!(err(json!({"mix": "nope"})).contains("unknown preset"));
         assert!(

@@ -4,6 +4,9 @@
 //! Data flows one way: [`config`] -> [`plan`] -> [`archetypes`] -> [`sim`] -> [`model`] records ->
 //! [`tables`] -> [`sink`]s. The core has no Python in it; `python.rs` (feature `python`) wraps it.
 
+// Money literals are written in cents grouped as dollars_cents: `150_00` is $150.00.
+#![allow(clippy::inconsistent_digit_grouping)]
+
 pub mod archetypes;
 pub mod config;
 pub mod error;

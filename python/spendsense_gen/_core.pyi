@@ -1,9 +1,18 @@
 """Type stubs of the Rust extension module (checked with ``mypy.stubtest``)."""
 
 from os import PathLike
-from typing import Any, Callable, Optional, Union
+from typing import Any, Callable, Optional, Union, final
 
 import numpy as np
+
+__all__ = [
+    "__version__",
+    "PINNED_CRATES",
+    "CoreDataset",
+    "generate",
+    "resolve_config",
+    "read_config_file",
+]
 
 __version__: str
 PINNED_CRATES: list[tuple[str, str]]
@@ -11,6 +20,7 @@ PINNED_CRATES: list[tuple[str, str]]
 _Path = Union[str, PathLike[str]]
 _Progress = Optional[Callable[[int, int], object]]
 
+@final
 class CoreDataset:
     @property
     def n_users(self) -> int: ...
@@ -35,8 +45,6 @@ class CoreDataset:
     def write_json(self, path: _Path, overwrite: bool = False) -> None: ...
     def summary(self) -> dict[str, Any]: ...
 
-def generate(
-    config_json: str, threads: Optional[int] = None, progress: _Progress = None
-) -> CoreDataset: ...
+def generate(config_json: str, threads: Optional[int] = None, progress: _Progress = None) -> CoreDataset: ...
 def resolve_config(config_json: str) -> str: ...
 def read_config_file(path: _Path) -> str: ...

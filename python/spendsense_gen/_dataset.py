@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Optional, Union
+from typing import Any, Callable, Optional, Union
 
 import numpy as np
 
 from . import _core
 from .errors import InvalidParameterError
-
-if TYPE_CHECKING:  # pragma: no cover
-    import pandas
 
 PathLikeStr = Union[str, "PathLike[str]"]
 Progress = Optional[Callable[[int, int], object]]
@@ -155,9 +153,7 @@ class Dataset:
         try:
             import pandas as pd
         except ImportError as e:  # pragma: no cover - depends on the environment
-            raise ImportError(
-                "to_pandas() needs pandas: pip install 'spendsense-gen[pandas]'"
-            ) from e
+            raise ImportError("to_pandas() needs pandas: pip install 'spendsense-gen[pandas]'") from e
         if table is not None:
             return pd.DataFrame(self.table(table))
         return {t: pd.DataFrame(self.table(t)) for t in TABLES}
@@ -205,7 +201,9 @@ def _formats(formats: Union[str, Iterable[str]]) -> list[str]:
             )
     if not out:
         raise InvalidParameterError(
-            "invalid formats: no format given", "formats", ", ".join(FORMATS)
+            f"invalid formats: no format given (allowed: {', '.join(FORMATS)})",
+            "formats",
+            ", ".join(FORMATS),
         )
     return out
 
@@ -217,7 +215,8 @@ def mix_to_config(mix: Union[str, Mapping[str, Any], None]) -> Any:
         return mix
     if not isinstance(mix, Mapping):
         raise InvalidParameterError(
-            f"invalid mix: {mix!r} is not a preset name or a mapping",
+            f"invalid mix: {mix!r} is not a preset name or a mapping (allowed: a preset "
+            "(default, even), {archetype: count} or {archetype: share})",
             "mix",
             "a preset (default, even), {archetype: count} or {archetype: share}",
         )
@@ -254,6 +253,8 @@ def build_config(
         ("consent_ratio", consent_ratio),
     ):
         if value is not None:
+            if isinstance(value, float) and not math.isfinite(value):
+                raise InvalidParameterError(f"invalid {key}: {value} is not a number", key, "a finite number")
             cfg[key] = value
     return cfg
 
@@ -291,9 +292,7 @@ def generate(
         InvalidParameterError: a value is out of range (names the parameter and the range).
         UnknownKeyError: ``config`` has a key the generator does not know.
     """
-    if threads is not None and (
-        not isinstance(threads, int) or isinstance(threads, bool) or threads < 1
-    ):
+    if threads is not None and (not isinstance(threads, int) or isinstance(threads, bool) or threads < 1):
         raise InvalidParameterError(
             f"invalid threads: {threads!r} (allowed: an integer >= 1, or None for all cores)",
             "threads",
@@ -311,9 +310,7 @@ def generate(
     try:
         text = json.dumps(cfg)
     except (TypeError, ValueError) as e:
-        raise InvalidParameterError(
-            f"invalid config: {e}", "config", "JSON-compatible values"
-        ) from e
+        raise InvalidParameterError(f"invalid config: {e}", "config", "JSON-compatible values") from e
     return Dataset(_core.generate(text, threads, progress))
 
 

@@ -14,7 +14,8 @@ import argparse
 import json
 import sys
 import time
-from typing import Any, Optional, Sequence, TextIO
+from collections.abc import Sequence
+from typing import Any, Optional, TextIO
 
 from . import __version__
 from ._dataset import ARCHETYPES, FORMATS, PRESETS, build_config, generate, read_config_file, resolve_config
@@ -24,9 +25,39 @@ EXIT_ERROR = 2
 EXIT_INTERRUPTED = 130
 
 
+# Configuration parameters and the flags that set them, for error messages.
+FLAGS = {
+    "n_users": "--users",
+    "seed": "--seed",
+    "end_date": "--end-date",
+    "months": "--months",
+    "mix": "--mix",
+    "consent_ratio": "--consent-ratio",
+    "output.dir": "--out",
+    "output.formats": "--format",
+    "threads": "--threads",
+}
+
+
+class _UsageError(Exception):
+    """A command line that argparse cannot parse."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # argparse's NoReturn hook
+        raise _UsageError(f"{message} (see {self.prog} --help)")
+
+
 def _parse_mix(text: str) -> Any:
     """``default`` / ``even``, or ``archetype=N,...`` (counts) / ``archetype=0.2,...`` (shares)."""
     if "=" not in text:
+        if text in ARCHETYPES:
+            raise InvalidParameterError(
+                f"invalid mix: {text!r} is an archetype, not a preset: give counts like "
+                f"{text}=100 or shares like {text}=0.5,stable=0.5",
+                "mix",
+                f"a preset ({', '.join(PRESETS)}) or ARCHETYPE=NUMBER,...",
+            )
         return text
     out: dict[str, Any] = {}
     for part in text.split(","):
@@ -46,12 +77,12 @@ def _parse_mix(text: str) -> Any:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="spendsense-gen",
         description="Generate synthetic, Plaid-shaped personal-finance data with ground-truth personas.",
     )
     p.add_argument("--version", action="version", version=f"spendsense-gen {__version__}")
-    sub = p.add_subparsers(dest="command", required=True)
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     def recipe(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--config", metavar="FILE", help="TOML or JSON recipe; flags override it")
@@ -65,7 +96,9 @@ def _parser() -> argparse.ArgumentParser:
             help=f"preset ({', '.join(PRESETS)}) or ARCHETYPE=COUNT,... or ARCHETYPE=SHARE,... "
             f"(archetypes: {', '.join(ARCHETYPES)})",
         )
-        sp.add_argument("--consent-ratio", type=float, metavar="R", help="share of users with consent (default 0.9)")
+        sp.add_argument(
+            "--consent-ratio", type=float, metavar="R", help="share of users with consent (default 0.9)"
+        )
         sp.add_argument("--out", metavar="DIR", help="output folder (default data)")
         sp.add_argument(
             "--format",
@@ -75,7 +108,9 @@ def _parser() -> argparse.ArgumentParser:
 
     g = sub.add_parser("generate", help="generate a dataset into a folder")
     recipe(g)
-    g.add_argument("--threads", type=int, metavar="N", help="worker threads (default all cores; output is identical)")
+    g.add_argument(
+        "--threads", type=int, metavar="N", help="worker threads (default all cores; output is identical)"
+    )
     g.add_argument("--overwrite", action="store_true", help="replace existing output files")
     g.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
 
@@ -182,7 +217,11 @@ def _generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def main(argv: Optional[Sequence[str]] = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     """Run the command line; returns the exit code."""
-    args = _parser().parse_args(argv)
+    try:
+        args = _parser().parse_args(argv)
+    except _UsageError as e:
+        print(f"spendsense-gen: error: {e}", file=err)
+        return EXIT_ERROR
     try:
         if args.command == "generate":
             return _generate(args, out, err)
@@ -190,7 +229,9 @@ def main(argv: Optional[Sequence[str]] = None, out: TextIO = sys.stdout, err: Te
             print(json.dumps(resolve_config(_config(args)), indent=2), file=out)
             return 0
     except SpendSenseError as e:
-        print(f"spendsense-gen: error: {e}", file=err)
+        flag = FLAGS.get(getattr(e, "parameter", "").split(".counts")[0].split(".shares")[0])
+        hint = f" [{flag}]" if flag else ""
+        print(f"spendsense-gen: error: {e}{hint}", file=err)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("spendsense-gen: interrupted; no partial output was left behind", file=err)

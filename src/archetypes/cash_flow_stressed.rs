@@ -34,25 +34,28 @@ pub fn apply(p: &mut Profile, w: &Window, rng: &mut ChaCha8Rng) {
         // Variable income too: the last payment falls inside the last 30 days, so the balance
         // swings (payment, then spent down) in the 30-day window as well.
         p.pay.contract_last = (20, 27);
+        // ...and covers the days left in full: the spend-down, not a short payment, makes it low.
+        p.pay.contract_last_share = (1.0, 1.04);
     } else {
         let (schedule, periods) = match rng.random_range(0..10) {
             0..=3 => (PaySchedule::Biweekly, 26.0),
             4..=5 => (PaySchedule::Weekly, 52.0),
-            _ => (PaySchedule::Gig, 365.0 / 5.5),
+            _ => (PaySchedule::Gig, 365.0 / 6.5),
         };
         let gig = schedule == PaySchedule::Gig;
         p.pay = PayPlan {
             schedule,
             net: round_to(p.annual_income as f64 * TAKE_HOME / periods, 1),
             payer: if gig {
-                *pick(rng, GIG_PAYERS)
+                pick_name(rng, GIG_PAYERS)
             } else {
-                *pick(rng, EMPLOYERS)
+                pick_name(rng, EMPLOYERS)
             },
             pfc: "INCOME_WAGES",
             jitter: 0.12,
             job_change: None,
             contract_last: CONTRACT_LAST,
+            contract_last_share: CONTRACT_LAST_SHARE,
         };
     }
     if let Housing::Rent { amount, .. } = &mut p.housing {

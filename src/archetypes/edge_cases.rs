@@ -56,11 +56,12 @@ pub fn build(edge: EdgeCase, demo: &Demographics, w: &Window, rng: &mut ChaCha8R
             p.pay = PayPlan {
                 schedule: PaySchedule::Semimonthly,
                 net: round_to(p.annual_income as f64 * TAKE_HOME / 24.0, 1),
-                payer: *pick(rng, EMPLOYERS),
+                payer: pick_name(rng, EMPLOYERS),
                 pfc: "INCOME_WAGES",
                 jitter: 0.0,
                 job_change: None,
                 contract_last: CONTRACT_LAST,
+                contract_last_share: CONTRACT_LAST_SHARE,
             };
             p.housing = Housing::Rent {
                 landlord: pick_merchant(rng, LANDLORDS),

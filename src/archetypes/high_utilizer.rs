@@ -1,7 +1,7 @@
-//! High utilizers: one or two cards held at 58-92% utilization (purchases are declined above a
-//! personal cap of 68-92%), a balance carried from before the window (so every statement charges
-//! interest), and minimum-only, small partial, or missed payments (the last due date missed makes
-//! the card overdue). Any one of these fires the High Utilization persona; all of them hold.
+//! High utilizers: one or two cards held at 58-95% utilization (purchases and bills are declined
+//! above a personal cap of 68-90%; interest and a late fee can add a few points), a balance carried
+//! from before the window (so every statement charges interest), and minimum-only, small partial,
+//! or missed payments (the last due date missed makes the card overdue). Any one of these fires the High Utilization persona; all of them hold.
 
 use super::stable::base;
 use super::*;
@@ -20,7 +20,7 @@ pub fn build(demo: &Demographics, w: &Window, rng: &mut ChaCha8Rng) -> Profile {
 pub fn high_card(rng: &mut ChaCha8Rng) -> CardPlan {
     let (issuer, product) = *pick(rng, CARD_PRODUCTS);
     let limit = round_to(between(rng, 2_000.0, 12_000.0) * 100.0, 100_00);
-    let cap = between(rng, 0.68, 0.92);
+    let cap = between(rng, 0.68, 0.9);
     let pay = match rng.random_range(0..100) {
         0..=44 => PayBehavior::Minimum,
         45..=79 => PayBehavior::Partial(between(rng, 1.3, 2.2)),

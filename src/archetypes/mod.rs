@@ -31,7 +31,7 @@ pub enum PaySchedule {
     Biweekly,
     Semimonthly,
     Monthly,
-    /// Frequent irregular gig payouts (every 2-9 days).
+    /// Frequent irregular gig payouts (every 3-10 days).
     Gig,
     /// Lumpy contract payments 50-62 days apart, sized to what the user spends until the next one.
     Contract,
@@ -58,10 +58,14 @@ pub struct PayPlan {
     pub job_change: Option<JobChange>,
     /// For `Contract` pay: the last payment lands this many days (range) before the window ends.
     pub contract_last: (u16, u16),
+    /// For `Contract` pay: the last payment covers this share (range) of the days left.
+    pub contract_last_share: (f64, f64),
 }
 
 /// Contract earners' last payment: 50-56 days before the end (no payday in the last 30 days).
 pub const CONTRACT_LAST: (u16, u16) = (50, 56);
+/// ...and covers only 75-85% of the days left, so the balance runs down to the floor by the end.
+pub const CONTRACT_LAST_SHARE: (f64, f64) = (0.75, 0.85);
 
 #[derive(Debug, Clone)]
 pub enum Housing {
@@ -207,6 +211,10 @@ pub fn between(rng: &mut ChaCha8Rng, lo: f64, hi: f64) -> f64 {
 
 pub fn pick<'a, T>(rng: &mut ChaCha8Rng, items: &'a [T]) -> &'a T {
     &items[rng.random_range(0..items.len())]
+}
+
+pub fn pick_name(rng: &mut ChaCha8Rng, names: &[&'static str]) -> &'static str {
+    names[rng.random_range(0..names.len())]
 }
 
 pub fn pick_merchant(rng: &mut ChaCha8Rng, list: &'static [Merchant]) -> &'static Merchant {

@@ -58,9 +58,9 @@ pub fn base(demo: &Demographics, w: &Window, rng: &mut ChaCha8Rng, income: (f64,
     };
     let net = round_to(annual as f64 * TAKE_HOME / periods, 1);
     let (payer, pfc) = if retired {
-        (*pick(rng, PENSION_PAYERS), "INCOME_RETIREMENT_PENSION")
+        (pick_name(rng, PENSION_PAYERS), "INCOME_RETIREMENT_PENSION")
     } else {
-        (*pick(rng, EMPLOYERS), "INCOME_WAGES")
+        (pick_name(rng, EMPLOYERS), "INCOME_WAGES")
     };
     let monthly_net = annual as f64 * TAKE_HOME / 12.0;
 
@@ -76,7 +76,7 @@ pub fn base(demo: &Demographics, w: &Window, rng: &mut ChaCha8Rng, income: (f64,
         let rate = (between(rng, 3.0, 7.2) * 1000.0).round() / 1000.0;
         loans.push(LoanPlan {
             kind: LoanKind::Mortgage,
-            servicer: *pick(rng, MORTGAGE_SERVICERS),
+            servicer: pick_name(rng, MORTGAGE_SERVICERS),
             balance: round_to(payment as f64 * between(rng, 120.0, 250.0), 1),
             rate,
             payment,
@@ -106,7 +106,7 @@ pub fn base(demo: &Demographics, w: &Window, rng: &mut ChaCha8Rng, income: (f64,
         let balance = round_to(between(rng, 8_000.0, 60_000.0) * 100.0, 1);
         loans.push(LoanPlan {
             kind: LoanKind::Student,
-            servicer: *pick(rng, STUDENT_SERVICERS),
+            servicer: pick_name(rng, STUDENT_SERVICERS),
             balance,
             rate: (between(rng, 3.7, 7.5) * 1000.0).round() / 1000.0,
             payment: round_to(balance as f64 * between(rng, 0.009, 0.013), 1),
@@ -155,7 +155,7 @@ pub fn base(demo: &Demographics, w: &Window, rng: &mut ChaCha8Rng, income: (f64,
     }
     let job_change = (!retired && n > 120 && rng.random_bool(0.08)).then(|| JobChange {
         day: rng.random_range(30..n - 75),
-        new_payer: *pick(rng, EMPLOYERS),
+        new_payer: pick_name(rng, EMPLOYERS),
         pay_factor: between(rng, 0.95, 1.15),
     });
     let card_share = if cards.is_empty() {
@@ -174,6 +174,7 @@ pub fn base(demo: &Demographics, w: &Window, rng: &mut ChaCha8Rng, income: (f64,
             jitter: 0.0,
             job_change,
             contract_last: CONTRACT_LAST,
+            contract_last_share: CONTRACT_LAST_SHARE,
         },
         checking_start: round_to(monthly_net * between(rng, 0.9, 2.0), 1),
         floor: round_to(between(rng, 250.0, 500.0) * 100.0, 1),

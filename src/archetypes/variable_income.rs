@@ -26,11 +26,12 @@ pub fn apply(p: &mut Profile, rng: &mut ChaCha8Rng) {
     p.pay = PayPlan {
         schedule: PaySchedule::Contract,
         net: 0,
-        payer: *pick(rng, GIG_PAYERS),
+        payer: pick_name(rng, GIG_PAYERS),
         pfc: "INCOME_WAGES",
         jitter: 0.0,
         job_change: None,
         contract_last: CONTRACT_LAST,
+        contract_last_share: CONTRACT_LAST_SHARE,
     };
     p.savings = None;
     p.floor = 250_00;

@@ -87,7 +87,7 @@ pub fn schedule(
             let mut d = rng.random_range(0..4);
             while d < n {
                 days.push(d);
-                d += rng.random_range(2..=9);
+                d += rng.random_range(3..=10);
             }
         }
         PaySchedule::Contract => {
@@ -127,7 +127,10 @@ pub fn schedule(
                 Some(&next) => (next, between(rng, 0.97, 1.02)),
                 // The last payment covers only part of the days left, so the balance surely
                 // runs down to the floor before the window ends, whatever the spending noise.
-                None => (contract_next.min(n), between(rng, 0.75, 0.85)),
+                None => (
+                    contract_next.min(n),
+                    between(rng, pay.contract_last_share.0, pay.contract_last_share.1),
+                ),
             };
             (daily_need * (next - d) as f64 * share).round() as Cents
         } else {

@@ -384,8 +384,11 @@ impl Sim<'_> {
                     } else {
                         self.rng.random_range(b.lo..=b.hi)
                     };
+                    // A bill goes to its card while the card has room under its cap, else to
+                    // checking (so bills never push a card over its limit).
                     let acct = b
                         .card
+                        .filter(|&c| self.cards[c].room(&self.ledger) >= amount)
                         .map(|c| self.cards[c].account)
                         .unwrap_or(self.checking);
                     self.post(day, acct, amount, b.merchant, false);
@@ -440,10 +443,9 @@ impl Sim<'_> {
                         day: d,
                         merchant,
                         amount,
-                    } if d == day => {
-                        if !self.purchase(day, merchant, amount, p.floor, false) {
-                            self.post(day, self.checking, amount, merchant, false);
-                        }
+                    } if d == day && !self.purchase(day, merchant, amount, p.floor, false) => {
+                        // A medical bill must be paid: from checking when no card or floor allows.
+                        self.post(day, self.checking, amount, merchant, false);
                     }
                     LifeEvent::LargePurchase {
                         day: d,
@@ -672,17 +674,14 @@ pub fn simulate_user(
 
     // Records
     let user_id = format!("user_{index:04}");
-    let created = w.start - Duration::days(demo.created_days_before_start);
-    let consent_at = created + Duration::days(demo.consent_days_after_created);
-    let ts = |d: NaiveDate, s: u32| {
-        format!(
-            "{}T{:02}:{:02}:{:02}Z",
-            d.format("%Y-%m-%d"),
-            s / 3600,
-            s / 60 % 60,
-            s % 60
-        )
-    };
+    let created = (w.start - Duration::days(demo.created_days_before_start))
+        .and_hms_opt(0, 0, 0)
+        .unwrap()
+        + Duration::seconds(demo.created_second as i64);
+    // Consent is given (or refused) after sign-up: 0-30 days and some seconds later.
+    let consent_at = created
+        + Duration::seconds(demo.consent_days_after_created * 86_400 + demo.consent_second as i64);
+    let ts = |t: chrono::NaiveDateTime| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
     let local: String = format!("{}.{}", demo.first_name, demo.last_name)
         .to_lowercase()
         .chars()
@@ -692,9 +691,9 @@ pub fn simulate_user(
         user_id,
         name: format!("{} {}", demo.first_name, demo.last_name),
         email: format!("{local}.{index}@example.com"),
-        created_at: ts(created, demo.created_second),
+        created_at: ts(created),
         consent_status: slot.consent,
-        consent_updated_at: ts(consent_at, demo.consent_second),
+        consent_updated_at: ts(consent_at),
         age: demo.age,
         age_bracket: demo.age_bracket,
         annual_income: p.annual_income,

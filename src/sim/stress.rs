@@ -27,7 +27,7 @@ pub fn plan_low_days(n_days: usize, paydays: &[u16], plan: StressPlan) -> Vec<bo
         let p = p as usize;
         if p > 0 {
             let lo = prev.map(|x| x + 2).unwrap_or(0).max(w180);
-            if p >= 1 && p - 1 >= lo {
+            if p > lo {
                 ends.push((p - 1, lo));
             }
         }

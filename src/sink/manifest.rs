@@ -36,7 +36,14 @@ pub fn sha256_file(path: &Path) -> Result<String> {
 }
 
 impl Manifest {
-    pub fn build(ds: &Dataset, out_dir: &Path, targets: &[(Format, PathBuf)]) -> Result<Manifest> {
+    /// The manifest records the data recipe (the configuration without its output section, so the
+    /// same data written to two folders has the same manifest) and the formats written.
+    pub fn build(
+        ds: &Dataset,
+        formats: &[Format],
+        out_dir: &Path,
+        targets: &[(Format, PathBuf)],
+    ) -> Result<Manifest> {
         let mut files = Map::new();
         for (_, path) in targets {
             let mut paths = Vec::new();
@@ -67,11 +74,14 @@ impl Manifest {
             let n: usize = ds.users.iter().map(|u| t.row_count(u)).sum();
             counts.insert(t.name().into(), json!(n));
         }
+        let mut recipe = ds.config.to_value();
+        recipe.as_object_mut().unwrap().remove("output");
         let value = json!({
             "generator": "spendsense-gen",
             "version": crate::VERSION,
             "seed": ds.config.seed,
-            "config": ds.config.to_value(),
+            "config": recipe,
+            "formats": formats.iter().map(|f| f.as_str()).collect::<Vec<_>>(),
             "start_date": ds.config.start_date().format("%Y-%m-%d").to_string(),
             "end_date": ds.config.end_date.format("%Y-%m-%d").to_string(),
             "crates": PINNED.iter().map(|(k, v)| (k.to_string(), json!(v))).collect::<Map<_, _>>(),

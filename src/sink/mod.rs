@@ -129,7 +129,7 @@ pub fn write_all(
             Format::Json => json::write(ds, path, overwrite, check)?,
         }
     }
-    let m = manifest::Manifest::build(ds, out_dir, &targets)?;
+    let m = manifest::Manifest::build(ds, formats, out_dir, &targets)?;
     m.write(&manifest_path)?;
     Ok(m)
 }
