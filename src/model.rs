@@ -14,6 +14,27 @@ pub fn format_dollars(c: Cents) -> String {
     format!("{sign}{}.{:02}", a / 100, a % 100)
 }
 
+/// `YYYY-MM-DD` without chrono's general formatter (this is on every sink's hot path).
+pub fn iso_date(d: NaiveDate) -> String {
+    use chrono::Datelike;
+    let (y, m, day) = (d.year(), d.month(), d.day());
+    let mut b = [0u8; 10];
+    let digits = |v: u32, out: &mut [u8]| {
+        let mut v = v;
+        for slot in out.iter_mut().rev() {
+            *slot = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    };
+    digits(y as u32, &mut b[0..4]);
+    b[4] = b'-';
+    digits(m, &mut b[5..7]);
+    b[7] = b'-';
+    digits(day, &mut b[8..10]);
+    // Only ASCII digits and dashes were written.
+    String::from_utf8(b.to_vec()).unwrap()
+}
+
 /// Cents as a float of dollars (two decimals, the nearest f64).
 pub fn dollars(c: Cents) -> f64 {
     c as f64 / 100.0
@@ -414,6 +435,13 @@ mod tests {
         assert_eq!(format_dollars(-1234), "-12.34");
         assert_eq!(format_dollars(100_000_00), "100000.00");
         assert_eq!(format_dollars(-7), "-0.07");
+    }
+
+    #[test]
+    fn iso_dates() {
+        let d = NaiveDate::from_ymd_opt(2025, 3, 7).unwrap();
+        assert_eq!(iso_date(d), "2025-03-07");
+        assert_eq!(iso_date(d), d.format("%Y-%m-%d").to_string());
     }
 
     #[test]

@@ -243,7 +243,7 @@ impl Value<'_> {
             Value::Money(c) => Cow::Owned(format_dollars(*c)),
             Value::Float(f) => Cow::Owned(f.to_string()),
             Value::Bool(b) => Cow::Borrowed(if *b { "true" } else { "false" }),
-            Value::Date(d) => Cow::Owned(d.format("%Y-%m-%d").to_string()),
+            Value::Date(d) => Cow::Owned(crate::model::iso_date(*d)),
         }
     }
 }

@@ -277,6 +277,20 @@ def test_interrupt_leaves_nothing_behind(big: ssg.Dataset, tmp_path: Path, fmt: 
     assert not [n for n in left if ".tmp-" in n], f"temporary files left: {left}"
 
 
+def test_interrupt_stops_every_concurrent_writer(big: ssg.Dataset, tmp_path: Path) -> None:
+    """All three formats are written at once; an interrupt from the callback stops them all and
+    leaves no file, temporary or final, and no manifest."""
+
+    def progress(done: int, total: int) -> None:
+        raise KeyboardInterrupt
+
+    out = tmp_path / "out"
+    with pytest.raises(KeyboardInterrupt):
+        big.write(out, progress=progress)
+    left = sorted(p.name for p in out.rglob("*")) if out.exists() else []
+    assert left == [], f"left behind: {left}"
+
+
 def test_interrupt_keeps_existing_output(big: ssg.Dataset, small: ssg.Dataset, tmp_path: Path) -> None:
     out = tmp_path / "out"
     small.write(out, formats=["sqlite"])

@@ -8,12 +8,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from os import PathLike
 from pathlib import Path
-from typing import Any, Callable, Optional, Union
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
 from . import _core
 from .errors import InvalidParameterError
+
+if TYPE_CHECKING:  # numpy is imported when a table is first read: the CLI does not need it
+    import numpy as np
 
 PathLikeStr = Union[str, "PathLike[str]"]
 Progress = Optional[Callable[[int, int], object]]
@@ -97,6 +98,8 @@ class Dataset:
     def table(self, name: str) -> dict[str, np.ndarray]:
         """One table as ``{column: numpy array}`` (cached after the first call)."""
         if name not in self._cache:
+            import numpy as np
+
             raw = self._core.table(name)
             kinds = {c[0]: c[1] for c in self._core.columns(name)}
             cols: dict[str, np.ndarray] = {}

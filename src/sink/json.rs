@@ -1,83 +1,135 @@
 //! JSON: `users.json`, one document with every user nested: the user record, its labels, and its
 //! accounts, transactions and liabilities shaped like Plaid's objects (`balances` nested,
 //! `personal_finance_category` nested, liabilities grouped as `credit` / `student` / `mortgage`).
+//! Serialized straight from borrowed structs (no intermediate JSON tree).
 
 use super::{Check, Staged};
 use crate::error::{Error, Result};
 use crate::generate::Dataset;
-use crate::model::{dollars, Liability, LoanKind, UserData};
+use crate::model::{dollars, iso_date, Cents, Liability, LoanKind, UserData};
 use crate::sim::merchants::pfc_primary;
+use chrono::NaiveDate;
+use serde::{Serialize, Serializer};
 use serde_json::{json, Value};
+use std::borrow::Cow;
 use std::io::Write;
 use std::path::Path;
 
-fn money(c: Option<i64>) -> Value {
+/// Cents written as a JSON number of dollars.
+struct Dollars(Cents);
+impl Serialize for Dollars {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_f64(dollars(self.0))
+    }
+}
+
+/// A date written as `YYYY-MM-DD`.
+struct Date(NaiveDate);
+impl Serialize for Date {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(&iso_date(self.0))
+    }
+}
+
+#[derive(Serialize)]
+struct Balances {
+    available: Option<Dollars>,
+    current: Dollars,
+    limit: Option<Dollars>,
+    iso_currency_code: &'static str,
+    unofficial_currency_code: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+struct AccountJson<'a> {
+    account_id: &'a str,
+    balances: Balances,
+    mask: &'a str,
+    name: &'a str,
+    official_name: &'a str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    subtype: &'static str,
+    holder_category: &'static str,
+}
+
+#[derive(Serialize)]
+struct Pfc {
+    primary: &'static str,
+    detailed: &'static str,
+    confidence_level: &'static str,
+}
+
+#[derive(Serialize)]
+struct TransactionJson<'a> {
+    transaction_id: &'a str,
+    account_id: &'a str,
+    amount: Dollars,
+    iso_currency_code: &'static str,
+    unofficial_currency_code: Option<&'static str>,
+    date: Date,
+    authorized_date: Date,
+    name: &'a str,
+    merchant_name: Option<&'static str>,
+    merchant_entity_id: Option<&'static str>,
+    payment_channel: &'static str,
+    personal_finance_category: Pfc,
+    pending: bool,
+    pending_transaction_id: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Labels {
+    archetype: &'static str,
+    personas: Vec<&'static str>,
+    edge_case: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+struct Liabilities {
+    credit: Vec<Value>,
+    student: Vec<Value>,
+    mortgage: Vec<Value>,
+}
+
+#[derive(Serialize)]
+struct UserJson<'a> {
+    user_id: &'a str,
+    name: &'a str,
+    email: &'a str,
+    created_at: &'a str,
+    consent_status: bool,
+    consent_updated_at: &'a str,
+    age: u8,
+    age_bracket: &'static str,
+    annual_income: Dollars,
+    income_tier: &'static str,
+    region: &'static str,
+    life_stage: &'static str,
+    labels: Labels,
+    accounts: Vec<AccountJson<'a>>,
+    transactions: Vec<TransactionJson<'a>>,
+    liabilities: Liabilities,
+}
+
+fn money(c: Option<Cents>) -> Value {
     c.map(|c| json!(dollars(c))).unwrap_or(Value::Null)
 }
 
-fn date(d: Option<chrono::NaiveDate>) -> Value {
-    d.map(|d| json!(d.format("%Y-%m-%d").to_string()))
-        .unwrap_or(Value::Null)
+fn date(d: Option<NaiveDate>) -> Value {
+    d.map(|d| json!(iso_date(d))).unwrap_or(Value::Null)
 }
 
-/// One user as a JSON object.
-pub fn user_value(u: &UserData) -> Value {
-    let x = &u.user;
-    let accounts: Vec<Value> = u
-        .accounts
-        .iter()
-        .map(|a| {
-            json!({
-                "account_id": a.account_id,
-                "balances": {
-                    "available": money(a.balance_available),
-                    "current": dollars(a.balance_current),
-                    "limit": money(a.balance_limit),
-                    "iso_currency_code": "USD",
-                    "unofficial_currency_code": null,
-                },
-                "mask": a.mask,
-                "name": a.name,
-                "official_name": a.official_name,
-                "type": a.account_type().as_str(),
-                "subtype": a.subtype.as_str(),
-                "holder_category": "personal",
-            })
-        })
-        .collect();
-    let transactions: Vec<Value> = u
-        .transactions
-        .iter()
-        .map(|t| {
-            json!({
-                "transaction_id": t.transaction_id,
-                "account_id": u.accounts[t.account as usize].account_id,
-                "amount": dollars(t.amount),
-                "iso_currency_code": "USD",
-                "unofficial_currency_code": null,
-                "date": t.date.format("%Y-%m-%d").to_string(),
-                "authorized_date": t.authorized_date.format("%Y-%m-%d").to_string(),
-                "name": t.name,
-                "merchant_name": t.merchant_name,
-                "merchant_entity_id": t.merchant_entity_id,
-                "payment_channel": t.payment_channel.as_str(),
-                "personal_finance_category": {
-                    "primary": pfc_primary(t.pfc_detailed),
-                    "detailed": t.pfc_detailed,
-                    "confidence_level": if t.merchant_name.is_some() { "VERY_HIGH" } else { "HIGH" },
-                },
-                "pending": t.pending,
-                "pending_transaction_id": t.pending_transaction_id,
-            })
-        })
-        .collect();
-    let mut credit = Vec::new();
-    let mut student = Vec::new();
-    let mut mortgage = Vec::new();
+fn liabilities(u: &UserData) -> Liabilities {
+    let mut out = Liabilities {
+        credit: Vec::new(),
+        student: Vec::new(),
+        mortgage: Vec::new(),
+    };
     for l in &u.liabilities {
         let account_id = &u.accounts[l.account() as usize].account_id;
         match l {
-            Liability::Credit(c) => credit.push(json!({
+            Liability::Credit(c) => out.credit.push(json!({
                 "account_id": account_id,
                 "aprs": serde_json::from_str::<Value>(&crate::tables::aprs_json(&c.aprs)).unwrap(),
                 "is_overdue": c.is_overdue,
@@ -89,7 +141,7 @@ pub fn user_value(u: &UserData) -> Value {
                 "next_payment_due_date": date(Some(c.next_payment_due_date)),
             })),
             Liability::Loan(x) => {
-                let common = json!({
+                let mut obj = json!({
                     "account_id": account_id,
                     "last_payment_amount": money(x.last_payment_amount),
                     "last_payment_date": date(x.last_payment_date),
@@ -99,71 +151,130 @@ pub fn user_value(u: &UserData) -> Value {
                     "ytd_interest_paid": dollars(x.ytd_interest_paid),
                     "ytd_principal_paid": dollars(x.ytd_principal_paid),
                 });
-                let mut obj = common.as_object().unwrap().clone();
+                let o = obj.as_object_mut().unwrap();
                 match x.kind {
                     LoanKind::Student => {
-                        obj.insert(
+                        o.insert(
                             "interest_rate_percentage".into(),
                             json!(x.interest_rate_percentage),
                         );
-                        obj.insert("is_overdue".into(), json!(x.is_overdue));
-                        obj.insert("loan_name".into(), json!(x.loan_name));
-                        obj.insert(
+                        o.insert("is_overdue".into(), json!(x.is_overdue));
+                        o.insert("loan_name".into(), json!(x.loan_name));
+                        o.insert(
                             "minimum_payment_amount".into(),
                             json!(dollars(x.minimum_payment_amount)),
                         );
-                        obj.insert(
+                        o.insert(
                             "last_statement_balance".into(),
                             json!(dollars(x.last_statement_balance)),
                         );
-                        obj.insert(
+                        o.insert(
                             "last_statement_issue_date".into(),
                             date(Some(x.last_statement_issue_date)),
                         );
-                        obj.insert("expected_payoff_date".into(), date(Some(x.maturity_date)));
-                        student.push(Value::Object(obj));
+                        o.insert("expected_payoff_date".into(), date(Some(x.maturity_date)));
+                        out.student.push(obj);
                     }
                     LoanKind::Mortgage => {
-                        obj.insert(
+                        o.insert(
                             "interest_rate".into(),
                             json!({"percentage": x.interest_rate_percentage, "type": x.interest_rate_type}),
                         );
-                        obj.insert(
+                        o.insert(
                             "next_monthly_payment".into(),
                             json!(dollars(x.minimum_payment_amount)),
                         );
-                        obj.insert("loan_type_description".into(), json!("conventional"));
-                        obj.insert("loan_term".into(), json!("30 year"));
-                        obj.insert("maturity_date".into(), date(Some(x.maturity_date)));
-                        obj.insert("past_due_amount".into(), json!(0.0));
-                        mortgage.push(Value::Object(obj));
+                        o.insert("loan_type_description".into(), json!("conventional"));
+                        o.insert("loan_term".into(), json!("30 year"));
+                        o.insert("maturity_date".into(), date(Some(x.maturity_date)));
+                        o.insert("past_due_amount".into(), json!(0.0));
+                        out.mortgage.push(obj);
                     }
                 }
             }
         }
     }
-    json!({
-        "user_id": x.user_id,
-        "name": x.name,
-        "email": x.email,
-        "created_at": x.created_at,
-        "consent_status": x.consent_status,
-        "consent_updated_at": x.consent_updated_at,
-        "age": x.age,
-        "age_bracket": x.age_bracket,
-        "annual_income": dollars(x.annual_income),
-        "income_tier": x.income_tier,
-        "region": x.region,
-        "life_stage": x.life_stage,
-        "labels": {
-            "archetype": u.label.archetype.as_str(),
-            "personas": u.label.personas.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
-            "edge_case": u.label.edge_case.map(|e| e.as_str()),
+    out
+}
+
+fn user_json(u: &UserData) -> UserJson<'_> {
+    let x = &u.user;
+    UserJson {
+        user_id: &x.user_id,
+        name: &x.name,
+        email: &x.email,
+        created_at: &x.created_at,
+        consent_status: x.consent_status,
+        consent_updated_at: &x.consent_updated_at,
+        age: x.age,
+        age_bracket: x.age_bracket,
+        annual_income: Dollars(x.annual_income),
+        income_tier: x.income_tier,
+        region: x.region,
+        life_stage: x.life_stage,
+        labels: Labels {
+            archetype: u.label.archetype.as_str(),
+            personas: u.label.personas.iter().map(|p| p.as_str()).collect(),
+            edge_case: u.label.edge_case.map(|e| e.as_str()),
         },
-        "accounts": accounts,
-        "transactions": transactions,
-        "liabilities": {"credit": credit, "student": student, "mortgage": mortgage},
-    })
+        accounts: u
+            .accounts
+            .iter()
+            .map(|a| AccountJson {
+                account_id: &a.account_id,
+                balances: Balances {
+                    available: a.balance_available.map(Dollars),
+                    current: Dollars(a.balance_current),
+                    limit: a.balance_limit.map(Dollars),
+                    iso_currency_code: "USD",
+                    unofficial_currency_code: None,
+                },
+                mask: &a.mask,
+                name: &a.name,
+                official_name: &a.official_name,
+                kind: a.account_type().as_str(),
+                subtype: a.subtype.as_str(),
+                holder_category: "personal",
+            })
+            .collect(),
+        transactions: u
+            .transactions
+            .iter()
+            .map(|t| TransactionJson {
+                transaction_id: &t.transaction_id,
+                account_id: &u.accounts[t.account as usize].account_id,
+                amount: Dollars(t.amount),
+                iso_currency_code: "USD",
+                unofficial_currency_code: None,
+                date: Date(t.date),
+                authorized_date: Date(t.authorized_date),
+                name: match &t.name {
+                    Cow::Borrowed(s) => s,
+                    Cow::Owned(s) => s.as_str(),
+                },
+                merchant_name: t.merchant_name,
+                merchant_entity_id: t.merchant_entity_id,
+                payment_channel: t.payment_channel.as_str(),
+                personal_finance_category: Pfc {
+                    primary: pfc_primary(t.pfc_detailed),
+                    detailed: t.pfc_detailed,
+                    confidence_level: if t.merchant_name.is_some() {
+                        "VERY_HIGH"
+                    } else {
+                        "HIGH"
+                    },
+                },
+                pending: t.pending,
+                pending_transaction_id: t.pending_transaction_id.as_deref(),
+            })
+            .collect(),
+        liabilities: liabilities(u),
+    }
+}
+
+/// One user as a JSON value (for tests and callers that want a tree).
+pub fn user_value(u: &UserData) -> Value {
+    serde_json::to_value(user_json(u)).expect("user records serialize")
 }
 
 pub fn write(ds: &Dataset, path: &Path, overwrite: bool, check: Check) -> Result<()> {
@@ -176,8 +287,8 @@ pub fn write(ds: &Dataset, path: &Path, overwrite: bool, check: Check) -> Result
         "generator": "spendsense-gen",
         "version": crate::VERSION,
         "seed": c.seed,
-        "start_date": c.start_date().format("%Y-%m-%d").to_string(),
-        "end_date": c.end_date.format("%Y-%m-%d").to_string(),
+        "start_date": iso_date(c.start_date()),
+        "end_date": iso_date(c.end_date),
         "n_users": ds.users.len(),
     });
     let head = head.to_string();
@@ -189,7 +300,7 @@ pub fn write(ds: &Dataset, path: &Path, overwrite: bool, check: Check) -> Result
             w.write_all(b",").map_err(err)?;
         }
         w.write_all(b"\n").map_err(err)?;
-        serde_json::to_writer(&mut w, &user_value(u)).map_err(|e| Error::output(path, e))?;
+        serde_json::to_writer(&mut w, &user_json(u)).map_err(|e| Error::output(path, e))?;
         if i % 256 == 255 {
             check(i as u64 + 1, total)?;
         }

@@ -44,9 +44,8 @@ impl Manifest {
         out_dir: &Path,
         targets: &[(Format, PathBuf)],
     ) -> Result<Manifest> {
-        let mut files = Map::new();
+        let mut paths = Vec::new();
         for (_, path) in targets {
-            let mut paths = Vec::new();
             if path.is_dir() {
                 let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
                     .map_err(|e| Error::output(path, e))?
@@ -57,17 +56,29 @@ impl Manifest {
             } else {
                 paths.push(path.clone());
             }
-            for p in paths {
-                let rel = p
-                    .strip_prefix(out_dir)
-                    .unwrap_or(&p)
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                let bytes = std::fs::metadata(&p)
-                    .map_err(|e| Error::output(&p, e))?
-                    .len();
-                files.insert(rel, json!({"sha256": sha256_file(&p)?, "bytes": bytes}));
-            }
+        }
+        // Hash the files in parallel (they are independent); the map is sorted by name.
+        let hashed: Vec<Result<(String, Value)>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = paths
+                .iter()
+                .map(|p| {
+                    scope.spawn(move || -> Result<(String, Value)> {
+                        let rel = p
+                            .strip_prefix(out_dir)
+                            .unwrap_or(p)
+                            .to_string_lossy()
+                            .replace('\\', "/");
+                        let bytes = std::fs::metadata(p).map_err(|e| Error::output(p, e))?.len();
+                        Ok((rel, json!({"sha256": sha256_file(p)?, "bytes": bytes})))
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let mut files = Map::new();
+        for h in hashed {
+            let (k, v) = h?;
+            files.insert(k, v);
         }
         let mut counts = Map::new();
         for t in crate::tables::Table::ALL {

@@ -11,6 +11,7 @@ use crate::config::Format;
 use crate::error::{Error, Result};
 use crate::generate::Dataset;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// Called every so often while writing, with (rows done, rows total); returning an error (e.g.
 /// [`Error::Interrupted`]) abandons the output.
@@ -101,7 +102,10 @@ fn remove_path(p: &Path) {
 
 /// Writes `formats` of `ds` into `out_dir` (default names: `spendsense.db`, `csv/`, `users.json`)
 /// and then `manifest.json` with a SHA-256 per file. Existing outputs are an error unless
-/// `overwrite`; every target is checked before anything is written.
+/// `overwrite`; every target is checked before anything is written. The formats are written at
+/// the same time, one thread each (each to its own file, so the bytes do not depend on it); the
+/// calling thread runs the first and then keeps calling `check` until the others finish. When
+/// `check` or any writer fails, the others stop at their next check and leave nothing behind.
 pub fn write_all(
     ds: &Dataset,
     out_dir: &Path,
@@ -122,12 +126,80 @@ pub fn write_all(
         }
     }
     std::fs::create_dir_all(out_dir).map_err(|e| Error::output(out_dir, e))?;
-    for (format, path) in &targets {
-        match format {
-            Format::Sqlite => sqlite::write(ds, path, overwrite, check)?,
-            Format::Csv => csv::write(ds, path, overwrite, check)?,
-            Format::Json => json::write(ds, path, overwrite, check)?,
+    let total = total_rows(ds) * targets.len() as u64;
+    let done = AtomicU64::new(0);
+    let stop = AtomicBool::new(false);
+    // A writer's check: add its progress to the shared count; stop when asked.
+    let worker_check = |last: &mut u64, rows: u64| -> Result<()> {
+        done.fetch_add(rows.saturating_sub(*last), Ordering::Relaxed);
+        *last = rows;
+        if stop.load(Ordering::Relaxed) {
+            Err(Error::Interrupted)
+        } else {
+            Ok(())
         }
+    };
+    let write_one = |format: Format, path: &Path, c: Check| -> Result<()> {
+        match format {
+            Format::Sqlite => sqlite::write(ds, path, overwrite, c),
+            Format::Csv => csv::write(ds, path, overwrite, c),
+            Format::Json => json::write(ds, path, overwrite, c),
+        }
+    };
+    let mut outer: Option<Error> = None;
+    let mut results: Vec<Result<()>> = Vec::new();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = targets
+            .iter()
+            .skip(1)
+            .map(|(format, path)| {
+                let (write_one, worker_check, stop) = (&write_one, &worker_check, &stop);
+                scope.spawn(move || {
+                    let mut last = 0;
+                    let r = write_one(*format, path, &mut |rows, _| worker_check(&mut last, rows));
+                    if r.is_err() {
+                        stop.store(true, Ordering::Relaxed);
+                    }
+                    r
+                })
+            })
+            .collect();
+        if let Some((format, path)) = targets.first() {
+            let mut last = 0;
+            let r = write_one(*format, path, &mut |rows, _| {
+                worker_check(&mut last, rows)?;
+                check(done.load(Ordering::Relaxed), total).inspect_err(|_| {
+                    stop.store(true, Ordering::Relaxed);
+                })
+            });
+            if r.is_err() {
+                stop.store(true, Ordering::Relaxed);
+            }
+            results.push(r);
+        }
+        while !handles.iter().all(|h| h.is_finished()) {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            if outer.is_none() {
+                if let Err(e) = check(done.load(Ordering::Relaxed), total) {
+                    stop.store(true, Ordering::Relaxed);
+                    outer = Some(e);
+                }
+            }
+        }
+        for h in handles {
+            results.push(h.join().unwrap_or(Err(Error::Interrupted)));
+        }
+    });
+    // Report the cause, not the writers that stopped because of it.
+    if let Some(e) = outer {
+        return Err(e);
+    }
+    let mut errors: Vec<Error> = results.into_iter().filter_map(|r| r.err()).collect();
+    if let Some(i) = errors.iter().position(|e| !matches!(e, Error::Interrupted)) {
+        return Err(errors.swap_remove(i));
+    }
+    if let Some(e) = errors.pop() {
+        return Err(e);
     }
     let m = manifest::Manifest::build(ds, formats, out_dir, &targets)?;
     m.write(&manifest_path)?;

@@ -21,7 +21,7 @@ impl ToSql for Value<'_> {
             Value::Money(c) => ToSqlOutput::Owned(V::Real(*c as f64 / 100.0)),
             Value::Float(f) => ToSqlOutput::Owned(V::Real(*f)),
             Value::Bool(b) => ToSqlOutput::Owned(V::Integer(*b as i64)),
-            Value::Date(d) => ToSqlOutput::Owned(V::Text(d.format("%Y-%m-%d").to_string())),
+            Value::Date(d) => ToSqlOutput::Owned(V::Text(crate::model::iso_date(*d))),
         })
     }
 }
