@@ -314,20 +314,31 @@ impl Account {
 
 #[derive(Debug, Clone)]
 pub struct Transaction {
-    pub transaction_id: String,
-    /// Index into the owning user's `accounts`.
+    /// Index into the owning user's `accounts`. (The transaction's id is not stored: it is derived
+    /// from the seed, the user and the transaction's position, see [`UserData::transaction_id`].)
     pub account: u8,
     pub date: NaiveDate,
     pub authorized_date: NaiveDate,
     pub amount: Cents,
     pub name: Cow<'static, str>,
     pub merchant_name: Option<&'static str>,
-    pub merchant_entity_id: Option<&'static str>,
     pub payment_channel: PaymentChannel,
     /// PFC v1 detailed category; the primary is derived from it (see `crate::sim::merchants::pfc_primary`).
     pub pfc_detailed: &'static str,
     pub pending: bool,
-    pub pending_transaction_id: Option<String>,
+}
+
+impl Transaction {
+    /// Plaid's `merchant_entity_id`: derived from the merchant.
+    pub fn merchant_entity_id(&self) -> Option<&'static str> {
+        self.merchant_name.map(crate::sim::merchants::entity_id)
+    }
+    /// Plaid's `pending_transaction_id`: the id of the pending transaction a posted one replaced.
+    /// Pending transactions here are never followed by their posted version inside the window,
+    /// so it is always null.
+    pub fn pending_transaction_id(&self) -> Option<&str> {
+        None
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -416,12 +427,27 @@ pub struct UserLabel {
 #[derive(Debug, Clone)]
 pub struct UserData {
     pub index: u64,
+    /// The run's seed (transaction ids derive from it).
+    pub seed: u64,
     pub user: User,
     pub accounts: Vec<Account>,
     /// Sorted by (date, account, sequence of posting): the order they happened in the ledger.
     pub transactions: Vec<Transaction>,
     pub liabilities: Vec<Liability>,
     pub label: UserLabel,
+}
+
+impl UserData {
+    /// The Plaid-style id of transaction `i` of this user.
+    pub fn transaction_id(&self, i: usize) -> String {
+        crate::ids::opaque_id(
+            "txn_",
+            self.seed,
+            self.index,
+            crate::ids::IdKind::Transaction,
+            i as u64,
+        )
+    }
 }
 
 #[cfg(test)]

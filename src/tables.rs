@@ -318,9 +318,9 @@ pub fn for_each_row<'a>(table: Table, u: &'a UserData, f: &mut dyn FnMut(&[Value
             }
         }
         Table::Transactions => {
-            for x in &u.transactions {
+            for (i, x) in u.transactions.iter().enumerate() {
                 f(&[
-                    t(&x.transaction_id),
+                    Value::Text(Cow::Owned(u.transaction_id(i))),
                     t(&u.accounts[x.account as usize].account_id),
                     t(uid),
                     Value::Date(x.date),
@@ -330,7 +330,7 @@ pub fn for_each_row<'a>(table: Table, u: &'a UserData, f: &mut dyn FnMut(&[Value
                     Value::Null,
                     t(&x.name),
                     opt_t(x.merchant_name),
-                    opt_t(x.merchant_entity_id),
+                    opt_t(x.merchant_entity_id()),
                     t(x.payment_channel.as_str()),
                     t(pfc_primary(x.pfc_detailed)),
                     t(x.pfc_detailed),
@@ -340,7 +340,7 @@ pub fn for_each_row<'a>(table: Table, u: &'a UserData, f: &mut dyn FnMut(&[Value
                         "HIGH"
                     }),
                     Value::Bool(x.pending),
-                    opt_t(x.pending_transaction_id.as_deref()),
+                    opt_t(x.pending_transaction_id()),
                 ]);
             }
         }

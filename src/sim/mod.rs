@@ -739,26 +739,23 @@ pub fn simulate_user(
     let transactions: Vec<Transaction> = ledger
         .postings
         .into_iter()
-        .enumerate()
-        .map(|(i, t)| Transaction {
-            transaction_id: opaque_id("txn_", seed, index, IdKind::Transaction, i as u64),
+        .map(|t| Transaction {
             account: t.account,
             date: w.date(t.day),
             authorized_date: w.date(t.auth_day),
             amount: t.amount,
             name: t.name,
             merchant_name: t.merchant_name,
-            merchant_entity_id: t.merchant_name.map(merchants::entity_id),
             payment_channel: t.channel,
             pfc_detailed: t.pfc,
             pending: t.pending,
-            pending_transaction_id: None,
         })
         .collect();
     let start_balances = ledger.accounts.iter().map(|a| a.start_balance).collect();
     Simulated {
         data: UserData {
             index,
+            seed,
             user,
             accounts,
             transactions,

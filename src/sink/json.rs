@@ -62,7 +62,7 @@ struct Pfc {
 
 #[derive(Serialize)]
 struct TransactionJson<'a> {
-    transaction_id: &'a str,
+    transaction_id: String,
     account_id: &'a str,
     amount: Dollars,
     iso_currency_code: &'static str,
@@ -240,8 +240,9 @@ fn user_json(u: &UserData) -> UserJson<'_> {
         transactions: u
             .transactions
             .iter()
-            .map(|t| TransactionJson {
-                transaction_id: &t.transaction_id,
+            .enumerate()
+            .map(|(i, t)| TransactionJson {
+                transaction_id: u.transaction_id(i),
                 account_id: &u.accounts[t.account as usize].account_id,
                 amount: Dollars(t.amount),
                 iso_currency_code: "USD",
@@ -253,7 +254,7 @@ fn user_json(u: &UserData) -> UserJson<'_> {
                     Cow::Owned(s) => s.as_str(),
                 },
                 merchant_name: t.merchant_name,
-                merchant_entity_id: t.merchant_entity_id,
+                merchant_entity_id: t.merchant_entity_id(),
                 payment_channel: t.payment_channel.as_str(),
                 personal_finance_category: Pfc {
                     primary: pfc_primary(t.pfc_detailed),
@@ -265,7 +266,7 @@ fn user_json(u: &UserData) -> UserJson<'_> {
                     },
                 },
                 pending: t.pending,
-                pending_transaction_id: t.pending_transaction_id.as_deref(),
+                pending_transaction_id: t.pending_transaction_id(),
             })
             .collect(),
         liabilities: liabilities(u),
