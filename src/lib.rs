@@ -9,6 +9,7 @@
 
 pub mod archetypes;
 pub mod config;
+pub mod detect;
 pub mod error;
 pub mod generate;
 pub mod ids;

@@ -35,14 +35,13 @@ pub fn apply(p: &mut Profile, rng: &mut ChaCha8Rng) {
     };
     p.savings = None;
     p.floor = 250_00;
-    if !p.cards.is_empty() {
-        let mut card = low_card(rng, p.annual_income, 0.2);
-        card.limit = round_to(between(rng, 2_000.0, 4_000.0) * 100.0, 100_00);
-        card.start_balance = round_to(between(rng, 50.0, 200.0) * 100.0, 1);
-        p.cards = vec![card];
-        for b in p.bills.iter_mut() {
-            b.card = b.card.and(Some(0));
-        }
+    // One card that only carries a monthly bill (paid in full, under 10% used).
+    let mut card = low_card(rng, p.annual_income, 0.2);
+    card.limit = round_to(between(rng, 2_000.0, 4_000.0) * 100.0, 100_00);
+    card.start_balance = round_to(between(rng, 50.0, 200.0) * 100.0, 1);
+    p.cards = vec![card];
+    for b in p.bills.iter_mut() {
+        b.card = b.card.and(Some(0));
     }
     p.card_share = 0.0;
     p.spend_ratio = between(rng, 0.95, 1.0);

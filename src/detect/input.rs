@@ -1,0 +1,392 @@
+//! What the detector reads: the five tables and nothing else, from any source that can give rows
+//! in the schema's column order (the in-memory dataset, a SQLite file, a CSV folder). Never the
+//! generator's internal state.
+
+use crate::error::{Error, Result};
+use crate::model::{Cents, Persona, PersonaSet};
+use crate::tables::{ColType, Column, Table, Value};
+use chrono::NaiveDate;
+use std::collections::HashMap;
+use std::path::Path;
+
+#[derive(Debug, Clone)]
+pub struct UserIn {
+    pub user_id: String,
+    pub consent: bool,
+    pub accounts: Vec<usize>,
+    /// Ground truth, when the data carries `user_labels`.
+    pub label: Option<LabelIn>,
+}
+
+#[derive(Debug, Clone)]
+pub struct LabelIn {
+    pub archetype: String,
+    pub personas: PersonaSet,
+    pub edge_case: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AccountIn {
+    pub account_id: String,
+    pub user: usize,
+    pub kind: String,
+    pub subtype: String,
+    pub name: String,
+    pub mask: String,
+    pub current: Cents,
+    pub limit: Option<Cents>,
+    /// Posted and pending transactions, sorted by date.
+    pub txns: Vec<usize>,
+    pub liability: Option<usize>,
+}
+
+impl AccountIn {
+    pub fn is_credit(&self) -> bool {
+        self.kind == "credit"
+    }
+    pub fn is_checking(&self) -> bool {
+        self.kind == "depository" && self.subtype == "checking"
+    }
+    pub fn is_savings_like(&self) -> bool {
+        self.kind == "depository"
+            && matches!(
+                self.subtype.as_str(),
+                "savings" | "money market" | "cash management" | "hsa"
+            )
+    }
+    pub fn is_depository(&self) -> bool {
+        self.kind == "depository"
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct TxnIn {
+    pub account: usize,
+    pub date: NaiveDate,
+    pub amount: Cents,
+    pub merchant_name: Option<String>,
+    pub pfc_primary: String,
+    pub pfc_detailed: String,
+    pub pending: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct LiabilityIn {
+    pub account: usize,
+    pub minimum_payment: Option<Cents>,
+    pub last_payment: Option<Cents>,
+    pub last_statement_balance: Option<Cents>,
+    pub is_overdue: bool,
+}
+
+/// The tables, linked: users -> accounts -> transactions and liabilities.
+#[derive(Debug, Clone)]
+pub struct Input {
+    /// The last day of the data: windows end here.
+    pub end: NaiveDate,
+    pub users: Vec<UserIn>,
+    pub accounts: Vec<AccountIn>,
+    pub txns: Vec<TxnIn>,
+    pub liabilities: Vec<LiabilityIn>,
+}
+
+/// Something that can hand over a table's rows in schema column order.
+pub trait RowSource {
+    /// Calls `f` with each row of `table`; `Ok(false)` if the source has no such table.
+    fn rows(&mut self, table: Table, f: &mut dyn FnMut(&[Value]) -> Result<()>) -> Result<bool>;
+}
+
+fn col(table: Table, name: &str) -> usize {
+    table
+        .columns()
+        .iter()
+        .position(|c| c.name == name)
+        .unwrap_or_else(|| panic!("{}.{name} is in the schema", table.name()))
+}
+
+fn text(v: &Value) -> Option<String> {
+    match v {
+        Value::Text(s) => Some(s.to_string()),
+        _ => None,
+    }
+}
+fn money(v: &Value) -> Option<Cents> {
+    match v {
+        Value::Money(c) => Some(*c),
+        _ => None,
+    }
+}
+fn boolean(v: &Value) -> bool {
+    matches!(v, Value::Bool(true))
+}
+
+impl Input {
+    /// Reads and links the tables. `end` overrides the last day (default: the latest transaction
+    /// date, or the `metadata` end date the generator writes).
+    pub fn read(src: &mut dyn RowSource, end: Option<NaiveDate>) -> Result<Input> {
+        let missing = |t: Table| Error::invalid("data", format!("table '{}' is missing", t.name()), "the five spendsense tables");
+        let mut users: Vec<UserIn> = Vec::new();
+        let mut user_idx: HashMap<String, usize> = HashMap::new();
+        let (u_id, u_consent) = (col(Table::Users, "user_id"), col(Table::Users, "consent_status"));
+        if !src.rows(Table::Users, &mut |r| {
+            let id = text(&r[u_id]).unwrap_or_default();
+            user_idx.insert(id.clone(), users.len());
+            users.push(UserIn { user_id: id, consent: boolean(&r[u_consent]), accounts: Vec::new(), label: None });
+            Ok(())
+        })? {
+            return Err(missing(Table::Users));
+        }
+        let mut accounts: Vec<AccountIn> = Vec::new();
+        let mut acct_idx: HashMap<String, usize> = HashMap::new();
+        let t = Table::Accounts;
+        let (a_id, a_user, a_type, a_sub, a_name, a_mask, a_cur, a_lim) = (
+            col(t, "account_id"), col(t, "user_id"), col(t, "type"), col(t, "subtype"),
+            col(t, "name"), col(t, "mask"), col(t, "balance_current"), col(t, "balance_limit"),
+        );
+        let dangling = |table: &str, id: &str| Error::invalid("data", format!("{table} row refers to unknown id '{id}'"), "rows whose foreign keys exist");
+        if !src.rows(t, &mut |r| {
+            let uid = text(&r[a_user]).unwrap_or_default();
+            let user = *user_idx.get(&uid).ok_or_else(|| dangling("accounts", &uid))?;
+            let id = text(&r[a_id]).unwrap_or_default();
+            acct_idx.insert(id.clone(), accounts.len());
+            users[user].accounts.push(accounts.len());
+            accounts.push(AccountIn {
+                account_id: id,
+                user,
+                kind: text(&r[a_type]).unwrap_or_default(),
+                subtype: text(&r[a_sub]).unwrap_or_default(),
+                name: text(&r[a_name]).unwrap_or_default(),
+                mask: text(&r[a_mask]).unwrap_or_default(),
+                current: money(&r[a_cur]).unwrap_or(0),
+                limit: money(&r[a_lim]),
+                txns: Vec::new(),
+                liability: None,
+            });
+            Ok(())
+        })? {
+            return Err(missing(t));
+        }
+        let mut txns: Vec<TxnIn> = Vec::new();
+        let t = Table::Transactions;
+        let (t_acct, t_date, t_amt, t_merch, t_pri, t_det, t_pend) = (
+            col(t, "account_id"), col(t, "date"), col(t, "amount"), col(t, "merchant_name"),
+            col(t, "pfc_primary"), col(t, "pfc_detailed"), col(t, "pending"),
+        );
+        let mut latest: Option<NaiveDate> = None;
+        if !src.rows(t, &mut |r| {
+            let aid = text(&r[t_acct]).unwrap_or_default();
+            let account = *acct_idx.get(&aid).ok_or_else(|| dangling("transactions", &aid))?;
+            let date = match r[t_date] {
+                Value::Date(d) => d,
+                _ => return Err(Error::invalid("data", "a transaction has no date", "a date on every transaction")),
+            };
+            latest = latest.max(Some(date));
+            accounts[account].txns.push(txns.len());
+            txns.push(TxnIn {
+                account,
+                date,
+                amount: money(&r[t_amt]).unwrap_or(0),
+                merchant_name: text(&r[t_merch]),
+                pfc_primary: text(&r[t_pri]).unwrap_or_default(),
+                pfc_detailed: text(&r[t_det]).unwrap_or_default(),
+                pending: boolean(&r[t_pend]),
+            });
+            Ok(())
+        })? {
+            return Err(missing(t));
+        }
+        for a in accounts.iter_mut() {
+            a.txns.sort_by_key(|&i| txns[i].date);
+        }
+        let mut liabilities = Vec::new();
+        let t = Table::Liabilities;
+        let (l_acct, l_min, l_last, l_stmt, l_over) = (
+            col(t, "account_id"), col(t, "minimum_payment_amount"), col(t, "last_payment_amount"),
+            col(t, "last_statement_balance"), col(t, "is_overdue"),
+        );
+        src.rows(t, &mut |r| {
+            let aid = text(&r[l_acct]).unwrap_or_default();
+            let account = *acct_idx.get(&aid).ok_or_else(|| dangling("liabilities", &aid))?;
+            accounts[account].liability = Some(liabilities.len());
+            liabilities.push(LiabilityIn {
+                account,
+                minimum_payment: money(&r[l_min]),
+                last_payment: money(&r[l_last]),
+                last_statement_balance: money(&r[l_stmt]),
+                is_overdue: boolean(&r[l_over]),
+            });
+            Ok(())
+        })?;
+        let t = Table::UserLabels;
+        let (b_user, b_arch, b_pers, b_edge) = (col(t, "user_id"), col(t, "archetype"), col(t, "personas"), col(t, "edge_case"));
+        src.rows(t, &mut |r| {
+            let uid = text(&r[b_user]).unwrap_or_default();
+            let user = *user_idx.get(&uid).ok_or_else(|| dangling("user_labels", &uid))?;
+            let mut personas = PersonaSet::EMPTY;
+            for p in text(&r[b_pers]).unwrap_or_default().split(',') {
+                if let Some(p) = Persona::ALL.into_iter().find(|x| x.as_str() == p.trim()) {
+                    personas.insert(p);
+                }
+            }
+            users[user].label = Some(LabelIn {
+                archetype: text(&r[b_arch]).unwrap_or_default(),
+                personas,
+                edge_case: text(&r[b_edge]),
+            });
+            Ok(())
+        })?;
+        let end = end.or(latest).ok_or_else(|| {
+            Error::invalid("end_date", "the data has no transactions to take the end date from", "an explicit end_date")
+        })?;
+        Ok(Input { end, users, accounts, txns, liabilities })
+    }
+}
+
+/// The in-memory dataset as a row source (through the same table rows every sink writes).
+pub struct DatasetSource<'a>(pub &'a crate::generate::Dataset);
+
+impl RowSource for DatasetSource<'_> {
+    fn rows(&mut self, table: Table, f: &mut dyn FnMut(&[Value]) -> Result<()>) -> Result<bool> {
+        let mut err = None;
+        for u in &self.0.users {
+            crate::tables::for_each_row(table, u, &mut |row| {
+                if err.is_none() {
+                    if let Err(e) = f(row) {
+                        err = Some(e);
+                    }
+                }
+            });
+            if let Some(e) = err.take() {
+                return Err(e);
+            }
+        }
+        Ok(true)
+    }
+}
+
+/// Parses one cell of text (CSV) as a value of the column's type.
+pub fn parse_cell(c: &Column, s: &str) -> std::result::Result<Value<'static>, String> {
+    if s.is_empty() {
+        return Ok(Value::Null);
+    }
+    Ok(match c.ty {
+        ColType::Text => Value::Text(s.to_string().into()),
+        ColType::Int => Value::Int(s.parse().map_err(|_| format!("'{s}' is not an integer"))?),
+        ColType::Money => Value::Money(parse_money(s)?),
+        ColType::Float => Value::Float(s.parse().map_err(|_| format!("'{s}' is not a number"))?),
+        ColType::Bool => match s {
+            "true" | "1" | "True" | "TRUE" => Value::Bool(true),
+            "false" | "0" | "False" | "FALSE" => Value::Bool(false),
+            _ => return Err(format!("'{s}' is not true/false")),
+        },
+        ColType::Date => Value::Date(
+            NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("'{s}' is not a YYYY-MM-DD date"))?,
+        ),
+    })
+}
+
+/// Dollars as text or float to exact cents (rounded to the nearest cent).
+pub fn parse_money(s: &str) -> std::result::Result<Cents, String> {
+    let f: f64 = s.trim().parse().map_err(|_| format!("'{s}' is not an amount"))?;
+    if !f.is_finite() || f.abs() > 1e13 {
+        return Err(format!("'{s}' is not a plausible amount"));
+    }
+    Ok((f * 100.0).round() as Cents)
+}
+
+/// A folder of CSV files named after the tables (as `to_csv` writes them).
+pub struct CsvSource<'a>(pub &'a Path);
+
+impl RowSource for CsvSource<'_> {
+    fn rows(&mut self, table: Table, f: &mut dyn FnMut(&[Value]) -> Result<()>) -> Result<bool> {
+        let path = self.0.join(format!("{}.csv", table.name()));
+        if !path.exists() {
+            return Ok(false);
+        }
+        let bad = |line: u64, msg: String| Error::invalid("data", format!("{}:{line}: {msg}", path.display()), "a CSV as spendsense-gen writes it");
+        let mut rdr = csv::Reader::from_path(&path).map_err(|e| bad(0, e.to_string()))?;
+        let header: Vec<String> = rdr.headers().map_err(|e| bad(1, e.to_string()))?.iter().map(str::to_string).collect();
+        let cols = table.columns();
+        let pos: Vec<Option<usize>> = cols.iter().map(|c| header.iter().position(|h| h == c.name)).collect();
+        for (c, p) in cols.iter().zip(&pos) {
+            if p.is_none() && !c.nullable {
+                return Err(bad(1, format!("column '{}' is missing", c.name)));
+            }
+        }
+        let mut row: Vec<Value> = Vec::with_capacity(cols.len());
+        for (i, rec) in rdr.records().enumerate() {
+            let line = i as u64 + 2;
+            let rec = rec.map_err(|e| bad(line, e.to_string()))?;
+            row.clear();
+            for (c, p) in cols.iter().zip(&pos) {
+                let cell = p.and_then(|p| rec.get(p)).unwrap_or("");
+                row.push(parse_cell(c, cell).map_err(|m| bad(line, format!("{}: {m}", c.name)))?);
+            }
+            f(&row)?;
+        }
+        Ok(true)
+    }
+}
+
+/// A SQLite database as `to_sqlite` writes it.
+pub struct SqliteSource {
+    pub conn: rusqlite::Connection,
+}
+
+impl SqliteSource {
+    pub fn open(path: &Path) -> Result<SqliteSource> {
+        if !path.is_file() {
+            return Err(Error::invalid("path", format!("{} is not a file", path.display()), "a SQLite database, a CSV folder or a dataset"));
+        }
+        let conn = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(|e| Error::invalid("path", format!("{}: {e}", path.display()), "a SQLite database"))?;
+        Ok(SqliteSource { conn })
+    }
+}
+
+impl RowSource for SqliteSource {
+    fn rows(&mut self, table: Table, f: &mut dyn FnMut(&[Value]) -> Result<()>) -> Result<bool> {
+        let bad = |e: rusqlite::Error| Error::invalid("data", format!("{}: {e}", table.name()), "a database as spendsense-gen writes it");
+        let exists: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM sqlite_master WHERE type='table' AND name=?1", [table.name()], |r| r.get(0))
+            .map_err(bad)?;
+        if exists == 0 {
+            return Ok(false);
+        }
+        let cols = table.columns();
+        let sql = format!(
+            "SELECT {} FROM {}",
+            cols.iter().map(|c| c.name).collect::<Vec<_>>().join(", "),
+            table.name()
+        );
+        let mut stmt = self.conn.prepare(&sql).map_err(bad)?;
+        let mut rows = stmt.query([]).map_err(bad)?;
+        let mut row: Vec<Value> = Vec::with_capacity(cols.len());
+        while let Some(r) = rows.next().map_err(bad)? {
+            row.clear();
+            for (i, c) in cols.iter().enumerate() {
+                use rusqlite::types::ValueRef as V;
+                let v = r.get_ref(i).map_err(bad)?;
+                row.push(match (v, c.ty) {
+                    (V::Null, _) => Value::Null,
+                    (V::Real(x), ColType::Money) => Value::Money((x * 100.0).round() as Cents),
+                    (V::Integer(x), ColType::Money) => Value::Money(x * 100),
+                    (V::Integer(x), ColType::Bool) => Value::Bool(x != 0),
+                    (V::Integer(x), ColType::Int) => Value::Int(x),
+                    (V::Real(x), ColType::Float) => Value::Float(x),
+                    (V::Integer(x), ColType::Float) => Value::Float(x as f64),
+                    (V::Text(t), _) => {
+                        let s = std::str::from_utf8(t).map_err(|e| Error::invalid("data", e.to_string(), "UTF-8 text"))?;
+                        parse_cell(c, s).map_err(|m| Error::invalid("data", format!("{}.{}: {m}", table.name(), c.name), "values of the column's type"))?
+                    }
+                    (other, _) => {
+                        return Err(Error::invalid("data", format!("{}.{}: unexpected {:?}", table.name(), c.name, other.data_type()), "values of the column's type"))
+                    }
+                });
+            }
+            f(&row)?;
+        }
+        Ok(true)
+    }
+}

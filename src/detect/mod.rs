@@ -1,0 +1,195 @@
+//! The detector: SpendSense behavioural signals per user for a 30- and a 180-day window ending on
+//! the data's last day, persona assignment by the spec's rules, and the fidelity report that holds
+//! detected personas against the labels. It reads the five tables only ([`input::Input`]), so it
+//! runs the same on a generated dataset, a SQLite file or a CSV folder of someone's own data.
+//! Definitions and their reasons: `docs/signals.md`.
+
+pub mod cash_flow;
+pub mod credit;
+pub mod income;
+pub mod input;
+pub mod personas;
+pub mod report;
+pub mod savings;
+pub mod subscriptions;
+
+use crate::model::Cents;
+use chrono::{Duration, NaiveDate};
+use input::{Input, TxnIn};
+
+/// The windows the signals are computed for, in days, ending on the data's last day.
+pub const WINDOWS: [u32; 2] = [30, 180];
+
+/// One user and one window.
+pub struct Ctx<'a> {
+    pub input: &'a Input,
+    pub user: usize,
+    pub window: u32,
+    /// First day of the window (inclusive).
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(input: &'a Input, user: usize, window: u32) -> Ctx<'a> {
+        Ctx {
+            input,
+            user,
+            window,
+            start: input.end - Duration::days(window as i64 - 1),
+            end: input.end,
+        }
+    }
+
+    /// The user's accounts (indices into `input.accounts`).
+    pub fn accounts(&self) -> impl Iterator<Item = usize> + 'a {
+        self.input.users[self.user].accounts.iter().copied()
+    }
+
+    /// Posted transactions of an account dated inside `[from, end]`.
+    pub fn posted_since(&self, account: usize, from: NaiveDate) -> impl Iterator<Item = &'a TxnIn> + 'a {
+        let input = self.input;
+        let end = self.end;
+        input.accounts[account]
+            .txns
+            .iter()
+            .map(move |&i| &input.txns[i])
+            .filter(move |t| !t.pending && t.date >= from && t.date <= end)
+    }
+
+    /// Posted transactions of an account inside the window.
+    pub fn posted(&self, account: usize) -> impl Iterator<Item = &'a TxnIn> + 'a {
+        self.posted_since(account, self.start)
+    }
+
+    /// Months in the window (30-day months), for monthly rates.
+    pub fn months(&self) -> f64 {
+        self.window as f64 / 30.0
+    }
+
+    /// Average monthly expenses: money leaving depository accounts in the window, except transfers
+    /// between the user's own accounts (TRANSFER_OUT), per 30 days. Card payments count: they pay
+    /// for purchases.
+    pub fn monthly_expenses(&self) -> Cents {
+        let total: Cents = self
+            .accounts()
+            .filter(|&a| self.input.accounts[a].is_depository())
+            .flat_map(|a| self.posted(a))
+            .filter(|t| t.amount > 0 && t.pfc_primary != "TRANSFER_OUT")
+            .map(|t| t.amount)
+            .sum();
+        (total as f64 / self.months()).round() as Cents
+    }
+
+    /// End-of-day posted balance of `account` for each day of `[from, end]`, rebuilt backwards
+    /// from its current balance with Plaid's sign (depository: balance falls by `amount`; credit
+    /// and loans: the amount owed rises by it).
+    pub fn daily_balances(&self, account: usize, from: NaiveDate) -> Vec<Cents> {
+        let a = &self.input.accounts[account];
+        let days = (self.end - from).num_days() + 1;
+        if days <= 0 {
+            return Vec::new();
+        }
+        let sign: Cents = if a.is_depository() { -1 } else { 1 };
+        // effect[d]: change to the balance on day d (posted only; transactions after `end` too).
+        let mut effect = vec![0 as Cents; days as usize];
+        let mut after_end: Cents = 0;
+        for &i in &a.txns {
+            let t = &self.input.txns[i];
+            if t.pending {
+                continue;
+            }
+            if t.date > self.end {
+                after_end += sign * t.amount;
+            } else if t.date >= from {
+                effect[(t.date - from).num_days() as usize] += sign * t.amount;
+            }
+        }
+        let mut out = vec![0; days as usize];
+        let mut bal = a.current - after_end;
+        for d in (0..days as usize).rev() {
+            out[d] = bal;
+            bal -= effect[d];
+        }
+        out
+    }
+}
+
+pub fn dollars(c: Cents) -> String {
+    let neg = c < 0;
+    let whole = c.unsigned_abs() / 100;
+    let cents = c.unsigned_abs() % 100;
+    let mut digits = whole.to_string();
+    let mut i = digits.len() as isize - 3;
+    while i > 0 {
+        digits.insert(i as usize, ',');
+        i -= 3;
+    }
+    format!("{}${digits}.{cents:02}", if neg { "-" } else { "" })
+}
+
+/// All five signal families of one user for one window.
+#[derive(Debug, Clone)]
+pub struct Signals {
+    pub window: u32,
+    pub subscriptions: subscriptions::Subscriptions,
+    pub savings: savings::Savings,
+    pub credit: credit::Credit,
+    pub income: income::Income,
+    pub cash_flow: cash_flow::CashFlow,
+}
+
+pub fn signals(input: &Input, user: usize, window: u32) -> Signals {
+    let ctx = Ctx::new(input, user, window);
+    Signals {
+        window,
+        subscriptions: subscriptions::compute(&ctx),
+        savings: savings::compute(&ctx),
+        credit: credit::compute(&ctx),
+        income: income::compute(&ctx),
+        cash_flow: cash_flow::compute(&ctx),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dollars_with_thousands() {
+        assert_eq!(super::dollars(340000), "$3,400.00");
+        assert_eq!(super::dollars(8712), "$87.12");
+        assert_eq!(super::dollars(-123456789), "-$1,234,567.89");
+    }
+}
+
+/// Signals and assignments of every user, per window (index into [`WINDOWS`]).
+#[derive(Debug, Clone)]
+pub struct Detection {
+    pub input: Input,
+    pub signals: Vec<Vec<Signals>>,
+    pub assignments: Vec<Vec<personas::Assignment>>,
+}
+
+/// Runs the detector over every user (in parallel; the result is in user order).
+pub fn run(input: Input) -> Detection {
+    use rayon::prelude::*;
+    let mut all = Vec::new();
+    let mut assignments = Vec::new();
+    for &w in &WINDOWS {
+        let s: Vec<Signals> = (0..input.users.len())
+            .into_par_iter()
+            .map(|u| self::signals(&input, u, w))
+            .collect();
+        let a = s
+            .iter()
+            .enumerate()
+            .map(|(u, sig)| personas::assign(&input, u, sig))
+            .collect();
+        all.push(s);
+        assignments.push(a);
+    }
+    Detection {
+        input,
+        signals: all,
+        assignments,
+    }
+}
