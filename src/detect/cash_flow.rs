@@ -23,7 +23,10 @@ pub struct CashFlow {
 
 pub fn compute(ctx: &Ctx) -> CashFlow {
     let mut total: Vec<Cents> = Vec::new();
-    for a in ctx.accounts().filter(|&a| ctx.input.accounts[a].is_checking()) {
+    for a in ctx
+        .accounts()
+        .filter(|&a| ctx.input.accounts[a].is_checking())
+    {
         let s = ctx.daily_balances(a, ctx.start);
         if total.is_empty() {
             total = s;
@@ -37,7 +40,12 @@ pub fn compute(ctx: &Ctx) -> CashFlow {
     let n = total.len() as f64;
     let below = total.iter().filter(|b| **b < LOW_BALANCE).count() as u32;
     let mean = total.iter().sum::<Cents>() as f64 / n;
-    let std = (total.iter().map(|b| (*b as f64 - mean).powi(2)).sum::<f64>() / n).sqrt();
+    let std = (total
+        .iter()
+        .map(|b| (*b as f64 - mean).powi(2))
+        .sum::<f64>()
+        / n)
+        .sqrt();
     CashFlow {
         has_checking: true,
         days: total.len() as u32,

@@ -1,5 +1,5 @@
 //! Credit. Utilization = current balance / limit per card, the maximum across cards (flags at 30,
-//! 50 and 80%). Minimum-payment-only: on some card the last payment was no more than the minimum
+//! 50 and 80%, compared in exact cents). Minimum-payment-only: on some card the last payment was no more than the minimum
 //! now due while the statement balance was larger (the user paid the minimum and carried the
 //! rest). Interest: interest-charge transactions (BANK_FEES_INTEREST_CHARGE) on cards in the
 //! window. Overdue: a card liability flagged `is_overdue`.
@@ -23,10 +23,17 @@ pub struct Credit {
 
 pub fn compute(ctx: &Ctx) -> Credit {
     let mut c = Credit::default();
-    for a in ctx.accounts().filter(|&a| ctx.input.accounts[a].is_credit()) {
+    for a in ctx
+        .accounts()
+        .filter(|&a| ctx.input.accounts[a].is_credit())
+    {
         let acct = &ctx.input.accounts[a];
         c.cards += 1;
         if let Some(limit) = acct.limit.filter(|l| *l > 0) {
+            // Flags compare exact cents: 2 x balance >= limit is "at least 50%", to the cent.
+            c.flag_30 |= 10 * acct.current >= 3 * limit;
+            c.flag_50 |= 2 * acct.current >= limit;
+            c.flag_80 |= 5 * acct.current >= 4 * limit;
             let u = acct.current as f64 / limit as f64;
             if c.max_utilization.is_none_or(|m| u > m) {
                 c.max_utilization = Some(u);
@@ -40,14 +47,12 @@ pub fn compute(ctx: &Ctx) -> Credit {
             .sum::<Cents>();
         if let Some(l) = acct.liability.map(|i| &ctx.input.liabilities[i]) {
             c.overdue |= l.is_overdue;
-            if let (Some(paid), Some(min), Some(stmt)) = (l.last_payment, l.minimum_payment, l.last_statement_balance) {
+            if let (Some(paid), Some(min), Some(stmt)) =
+                (l.last_payment, l.minimum_payment, l.last_statement_balance)
+            {
                 c.minimum_payment_only |= paid <= min && stmt > paid;
             }
         }
     }
-    let u = c.max_utilization.unwrap_or(0.0);
-    c.flag_30 = u >= 0.3;
-    c.flag_50 = u >= 0.5;
-    c.flag_80 = u >= 0.8;
     c
 }

@@ -15,6 +15,8 @@ pub struct Income {
     pub frequency: &'static str,
     pub amount_cv: Option<f64>,
     pub monthly_expenses: Cents,
+    /// Expenses in the whole window (the buffer rule compares exact cents).
+    pub window_expenses: Cents,
     pub checking_balance: Cents,
     pub buffer_months: Option<f64>,
 }
@@ -25,7 +27,11 @@ fn median(v: &mut [f64]) -> Option<f64> {
     }
     v.sort_by(|a, b| a.partial_cmp(b).unwrap());
     let n = v.len();
-    Some(if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 })
+    Some(if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    })
 }
 
 pub fn compute(ctx: &Ctx) -> Income {
@@ -41,7 +47,10 @@ pub fn compute(ctx: &Ctx) -> Income {
             checking += acct.current;
         }
         for t in ctx.posted(a) {
-            if t.amount < 0 && t.pfc_primary == "INCOME" && t.pfc_detailed != "INCOME_INTEREST_EARNED" {
+            if t.amount < 0
+                && t.pfc_primary == "INCOME"
+                && t.pfc_detailed != "INCOME_INTEREST_EARNED"
+            {
                 dates.push(t.date);
                 amounts.push(-t.amount);
             }
@@ -49,10 +58,19 @@ pub fn compute(ctx: &Ctx) -> Income {
     }
     dates.sort();
     dates.dedup();
-    let mut gaps: Vec<f64> = dates.windows(2).map(|w| (w[1] - w[0]).num_days() as f64).collect();
+    let mut gaps: Vec<f64> = dates
+        .windows(2)
+        .map(|w| (w[1] - w[0]).num_days() as f64)
+        .collect();
     let median_gap = median(&mut gaps);
     let frequency = match median_gap {
-        None => if dates.is_empty() { "none" } else { "irregular" },
+        None => {
+            if dates.is_empty() {
+                "none"
+            } else {
+                "irregular"
+            }
+        }
         Some(g) if (5.0..=9.0).contains(&g) => "weekly",
         Some(g) if (13.0..=14.0).contains(&g) => "biweekly",
         Some(g) if (14.5..=17.0).contains(&g) => "semimonthly",
@@ -62,9 +80,14 @@ pub fn compute(ctx: &Ctx) -> Income {
     let n = amounts.len() as f64;
     let mean = amounts.iter().sum::<Cents>() as f64 / n.max(1.0);
     let amount_cv = (amounts.len() >= 2 && mean > 0.0).then(|| {
-        let var = amounts.iter().map(|a| (*a as f64 - mean).powi(2)).sum::<f64>() / n;
+        let var = amounts
+            .iter()
+            .map(|a| (*a as f64 - mean).powi(2))
+            .sum::<f64>()
+            / n;
         var.sqrt() / mean
     });
+    let window_expenses = ctx.window_expenses();
     let monthly_expenses = ctx.monthly_expenses();
     Income {
         payroll_deposits: amounts.len() as u32,
@@ -73,6 +96,7 @@ pub fn compute(ctx: &Ctx) -> Income {
         frequency,
         amount_cv,
         monthly_expenses,
+        window_expenses,
         checking_balance: checking,
         buffer_months: (monthly_expenses > 0).then(|| checking as f64 / monthly_expenses as f64),
     }

@@ -124,14 +124,28 @@ impl Input {
     /// Reads and links the tables. `end` overrides the last day (default: the latest transaction
     /// date, or the `metadata` end date the generator writes).
     pub fn read(src: &mut dyn RowSource, end: Option<NaiveDate>) -> Result<Input> {
-        let missing = |t: Table| Error::invalid("data", format!("table '{}' is missing", t.name()), "the five spendsense tables");
+        let missing = |t: Table| {
+            Error::invalid(
+                "data",
+                format!("table '{}' is missing", t.name()),
+                "the five spendsense tables",
+            )
+        };
         let mut users: Vec<UserIn> = Vec::new();
         let mut user_idx: HashMap<String, usize> = HashMap::new();
-        let (u_id, u_consent) = (col(Table::Users, "user_id"), col(Table::Users, "consent_status"));
+        let (u_id, u_consent) = (
+            col(Table::Users, "user_id"),
+            col(Table::Users, "consent_status"),
+        );
         if !src.rows(Table::Users, &mut |r| {
             let id = text(&r[u_id]).unwrap_or_default();
             user_idx.insert(id.clone(), users.len());
-            users.push(UserIn { user_id: id, consent: boolean(&r[u_consent]), accounts: Vec::new(), label: None });
+            users.push(UserIn {
+                user_id: id,
+                consent: boolean(&r[u_consent]),
+                accounts: Vec::new(),
+                label: None,
+            });
             Ok(())
         })? {
             return Err(missing(Table::Users));
@@ -140,13 +154,27 @@ impl Input {
         let mut acct_idx: HashMap<String, usize> = HashMap::new();
         let t = Table::Accounts;
         let (a_id, a_user, a_type, a_sub, a_name, a_mask, a_cur, a_lim) = (
-            col(t, "account_id"), col(t, "user_id"), col(t, "type"), col(t, "subtype"),
-            col(t, "name"), col(t, "mask"), col(t, "balance_current"), col(t, "balance_limit"),
+            col(t, "account_id"),
+            col(t, "user_id"),
+            col(t, "type"),
+            col(t, "subtype"),
+            col(t, "name"),
+            col(t, "mask"),
+            col(t, "balance_current"),
+            col(t, "balance_limit"),
         );
-        let dangling = |table: &str, id: &str| Error::invalid("data", format!("{table} row refers to unknown id '{id}'"), "rows whose foreign keys exist");
+        let dangling = |table: &str, id: &str| {
+            Error::invalid(
+                "data",
+                format!("{table} row refers to unknown id '{id}'"),
+                "rows whose foreign keys exist",
+            )
+        };
         if !src.rows(t, &mut |r| {
             let uid = text(&r[a_user]).unwrap_or_default();
-            let user = *user_idx.get(&uid).ok_or_else(|| dangling("accounts", &uid))?;
+            let user = *user_idx
+                .get(&uid)
+                .ok_or_else(|| dangling("accounts", &uid))?;
             let id = text(&r[a_id]).unwrap_or_default();
             acct_idx.insert(id.clone(), accounts.len());
             users[user].accounts.push(accounts.len());
@@ -169,16 +197,29 @@ impl Input {
         let mut txns: Vec<TxnIn> = Vec::new();
         let t = Table::Transactions;
         let (t_acct, t_date, t_amt, t_merch, t_pri, t_det, t_pend) = (
-            col(t, "account_id"), col(t, "date"), col(t, "amount"), col(t, "merchant_name"),
-            col(t, "pfc_primary"), col(t, "pfc_detailed"), col(t, "pending"),
+            col(t, "account_id"),
+            col(t, "date"),
+            col(t, "amount"),
+            col(t, "merchant_name"),
+            col(t, "pfc_primary"),
+            col(t, "pfc_detailed"),
+            col(t, "pending"),
         );
         let mut latest: Option<NaiveDate> = None;
         if !src.rows(t, &mut |r| {
             let aid = text(&r[t_acct]).unwrap_or_default();
-            let account = *acct_idx.get(&aid).ok_or_else(|| dangling("transactions", &aid))?;
+            let account = *acct_idx
+                .get(&aid)
+                .ok_or_else(|| dangling("transactions", &aid))?;
             let date = match r[t_date] {
                 Value::Date(d) => d,
-                _ => return Err(Error::invalid("data", "a transaction has no date", "a date on every transaction")),
+                _ => {
+                    return Err(Error::invalid(
+                        "data",
+                        "a transaction has no date",
+                        "a date on every transaction",
+                    ))
+                }
             };
             latest = latest.max(Some(date));
             accounts[account].txns.push(txns.len());
@@ -201,12 +242,17 @@ impl Input {
         let mut liabilities = Vec::new();
         let t = Table::Liabilities;
         let (l_acct, l_min, l_last, l_stmt, l_over) = (
-            col(t, "account_id"), col(t, "minimum_payment_amount"), col(t, "last_payment_amount"),
-            col(t, "last_statement_balance"), col(t, "is_overdue"),
+            col(t, "account_id"),
+            col(t, "minimum_payment_amount"),
+            col(t, "last_payment_amount"),
+            col(t, "last_statement_balance"),
+            col(t, "is_overdue"),
         );
         src.rows(t, &mut |r| {
             let aid = text(&r[l_acct]).unwrap_or_default();
-            let account = *acct_idx.get(&aid).ok_or_else(|| dangling("liabilities", &aid))?;
+            let account = *acct_idx
+                .get(&aid)
+                .ok_or_else(|| dangling("liabilities", &aid))?;
             accounts[account].liability = Some(liabilities.len());
             liabilities.push(LiabilityIn {
                 account,
@@ -218,10 +264,17 @@ impl Input {
             Ok(())
         })?;
         let t = Table::UserLabels;
-        let (b_user, b_arch, b_pers, b_edge) = (col(t, "user_id"), col(t, "archetype"), col(t, "personas"), col(t, "edge_case"));
+        let (b_user, b_arch, b_pers, b_edge) = (
+            col(t, "user_id"),
+            col(t, "archetype"),
+            col(t, "personas"),
+            col(t, "edge_case"),
+        );
         src.rows(t, &mut |r| {
             let uid = text(&r[b_user]).unwrap_or_default();
-            let user = *user_idx.get(&uid).ok_or_else(|| dangling("user_labels", &uid))?;
+            let user = *user_idx
+                .get(&uid)
+                .ok_or_else(|| dangling("user_labels", &uid))?;
             let mut personas = PersonaSet::EMPTY;
             for p in text(&r[b_pers]).unwrap_or_default().split(',') {
                 if let Some(p) = Persona::ALL.into_iter().find(|x| x.as_str() == p.trim()) {
@@ -236,9 +289,19 @@ impl Input {
             Ok(())
         })?;
         let end = end.or(latest).ok_or_else(|| {
-            Error::invalid("end_date", "the data has no transactions to take the end date from", "an explicit end_date")
+            Error::invalid(
+                "end_date",
+                "the data has no transactions to take the end date from",
+                "an explicit end_date",
+            )
         })?;
-        Ok(Input { end, users, accounts, txns, liabilities })
+        Ok(Input {
+            end,
+            users,
+            accounts,
+            txns,
+            liabilities,
+        })
     }
 }
 
@@ -280,14 +343,18 @@ pub fn parse_cell(c: &Column, s: &str) -> std::result::Result<Value<'static>, St
             _ => return Err(format!("'{s}' is not true/false")),
         },
         ColType::Date => Value::Date(
-            NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("'{s}' is not a YYYY-MM-DD date"))?,
+            NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .map_err(|_| format!("'{s}' is not a YYYY-MM-DD date"))?,
         ),
     })
 }
 
 /// Dollars as text or float to exact cents (rounded to the nearest cent).
 pub fn parse_money(s: &str) -> std::result::Result<Cents, String> {
-    let f: f64 = s.trim().parse().map_err(|_| format!("'{s}' is not an amount"))?;
+    let f: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{s}' is not an amount"))?;
     if !f.is_finite() || f.abs() > 1e13 {
         return Err(format!("'{s}' is not a plausible amount"));
     }
@@ -303,11 +370,25 @@ impl RowSource for CsvSource<'_> {
         if !path.exists() {
             return Ok(false);
         }
-        let bad = |line: u64, msg: String| Error::invalid("data", format!("{}:{line}: {msg}", path.display()), "a CSV as spendsense-gen writes it");
+        let bad = |line: u64, msg: String| {
+            Error::invalid(
+                "data",
+                format!("{}:{line}: {msg}", path.display()),
+                "a CSV as spendsense-gen writes it",
+            )
+        };
         let mut rdr = csv::Reader::from_path(&path).map_err(|e| bad(0, e.to_string()))?;
-        let header: Vec<String> = rdr.headers().map_err(|e| bad(1, e.to_string()))?.iter().map(str::to_string).collect();
+        let header: Vec<String> = rdr
+            .headers()
+            .map_err(|e| bad(1, e.to_string()))?
+            .iter()
+            .map(str::to_string)
+            .collect();
         let cols = table.columns();
-        let pos: Vec<Option<usize>> = cols.iter().map(|c| header.iter().position(|h| h == c.name)).collect();
+        let pos: Vec<Option<usize>> = cols
+            .iter()
+            .map(|c| header.iter().position(|h| h == c.name))
+            .collect();
         for (c, p) in cols.iter().zip(&pos) {
             if p.is_none() && !c.nullable {
                 return Err(bad(1, format!("column '{}' is missing", c.name)));
@@ -336,20 +417,41 @@ pub struct SqliteSource {
 impl SqliteSource {
     pub fn open(path: &Path) -> Result<SqliteSource> {
         if !path.is_file() {
-            return Err(Error::invalid("path", format!("{} is not a file", path.display()), "a SQLite database, a CSV folder or a dataset"));
+            return Err(Error::invalid(
+                "path",
+                format!("{} is not a file", path.display()),
+                "a SQLite database, a CSV folder or a dataset",
+            ));
         }
-        let conn = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .map_err(|e| Error::invalid("path", format!("{}: {e}", path.display()), "a SQLite database"))?;
+        let conn =
+            rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+                .map_err(|e| {
+                    Error::invalid(
+                        "path",
+                        format!("{}: {e}", path.display()),
+                        "a SQLite database",
+                    )
+                })?;
         Ok(SqliteSource { conn })
     }
 }
 
 impl RowSource for SqliteSource {
     fn rows(&mut self, table: Table, f: &mut dyn FnMut(&[Value]) -> Result<()>) -> Result<bool> {
-        let bad = |e: rusqlite::Error| Error::invalid("data", format!("{}: {e}", table.name()), "a database as spendsense-gen writes it");
+        let bad = |e: rusqlite::Error| {
+            Error::invalid(
+                "data",
+                format!("{}: {e}", table.name()),
+                "a database as spendsense-gen writes it",
+            )
+        };
         let exists: i64 = self
             .conn
-            .query_row("SELECT count(*) FROM sqlite_master WHERE type='table' AND name=?1", [table.name()], |r| r.get(0))
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type='table' AND name=?1",
+                [table.name()],
+                |r| r.get(0),
+            )
             .map_err(bad)?;
         if exists == 0 {
             return Ok(false);
@@ -377,11 +479,27 @@ impl RowSource for SqliteSource {
                     (V::Real(x), ColType::Float) => Value::Float(x),
                     (V::Integer(x), ColType::Float) => Value::Float(x as f64),
                     (V::Text(t), _) => {
-                        let s = std::str::from_utf8(t).map_err(|e| Error::invalid("data", e.to_string(), "UTF-8 text"))?;
-                        parse_cell(c, s).map_err(|m| Error::invalid("data", format!("{}.{}: {m}", table.name(), c.name), "values of the column's type"))?
+                        let s = std::str::from_utf8(t)
+                            .map_err(|e| Error::invalid("data", e.to_string(), "UTF-8 text"))?;
+                        parse_cell(c, s).map_err(|m| {
+                            Error::invalid(
+                                "data",
+                                format!("{}.{}: {m}", table.name(), c.name),
+                                "values of the column's type",
+                            )
+                        })?
                     }
                     (other, _) => {
-                        return Err(Error::invalid("data", format!("{}.{}: unexpected {:?}", table.name(), c.name, other.data_type()), "values of the column's type"))
+                        return Err(Error::invalid(
+                            "data",
+                            format!(
+                                "{}.{}: unexpected {:?}",
+                                table.name(),
+                                c.name,
+                                other.data_type()
+                            ),
+                            "values of the column's type",
+                        ))
                     }
                 });
             }

@@ -47,7 +47,11 @@ impl<'a> Ctx<'a> {
     }
 
     /// Posted transactions of an account dated inside `[from, end]`.
-    pub fn posted_since(&self, account: usize, from: NaiveDate) -> impl Iterator<Item = &'a TxnIn> + 'a {
+    pub fn posted_since(
+        &self,
+        account: usize,
+        from: NaiveDate,
+    ) -> impl Iterator<Item = &'a TxnIn> + 'a {
         let input = self.input;
         let end = self.end;
         input.accounts[account]
@@ -71,14 +75,17 @@ impl<'a> Ctx<'a> {
     /// between the user's own accounts (TRANSFER_OUT), per 30 days. Card payments count: they pay
     /// for purchases.
     pub fn monthly_expenses(&self) -> Cents {
-        let total: Cents = self
-            .accounts()
+        (self.window_expenses() as f64 / self.months()).round() as Cents
+    }
+
+    /// Expenses (as in [`Ctx::monthly_expenses`]) over the whole window.
+    pub fn window_expenses(&self) -> Cents {
+        self.accounts()
             .filter(|&a| self.input.accounts[a].is_depository())
             .flat_map(|a| self.posted(a))
             .filter(|t| t.amount > 0 && t.pfc_primary != "TRANSFER_OUT")
             .map(|t| t.amount)
-            .sum();
-        (total as f64 / self.months()).round() as Cents
+            .sum()
     }
 
     /// End-of-day posted balance of `account` for each day of `[from, end]`, rebuilt backwards
@@ -193,3 +200,6 @@ pub fn run(input: Input) -> Detection {
         assignments,
     }
 }
+
+#[cfg(test)]
+mod tests_rules;

@@ -58,7 +58,7 @@ pub fn evaluate(input: &Input, s: &Signals) -> (PersonaSet, Vec<(Persona, String
     let mut why = Vec::new();
     let c = &s.credit;
     let util = c.max_utilization.unwrap_or(0.0);
-    if util >= 0.5 || c.interest_charges > 0 || c.minimum_payment_only || c.overdue {
+    if c.flag_50 || c.interest_charges > 0 || c.minimum_payment_only || c.overdue {
         set.insert(Persona::HighUtilization);
         let mut parts = Vec::new();
         if let Some(a) = c.max_card.map(|i| &input.accounts[i]) {
@@ -72,7 +72,11 @@ pub fn evaluate(input: &Input, s: &Signals) -> (PersonaSet, Vec<(Persona, String
             ));
         }
         if c.interest_charges > 0 {
-            parts.push(format!("{} interest charged in the last {} days", dollars(c.interest_charges), s.window));
+            parts.push(format!(
+                "{} interest charged in the last {} days",
+                dollars(c.interest_charges),
+                s.window
+            ));
         }
         if c.minimum_payment_only {
             parts.push("last payment no more than the minimum due".into());
@@ -85,7 +89,10 @@ pub fn evaluate(input: &Input, s: &Signals) -> (PersonaSet, Vec<(Persona, String
     let i = &s.income;
     if s.window >= VARIABLE_INCOME_MIN_WINDOW {
         if let (Some(gap), Some(buffer)) = (i.median_gap_days, i.buffer_months) {
-            if gap > 45.0 && buffer < 1.0 {
+            // buffer < 1 month, in exact cents: balance x window < expenses x 30 days.
+            let short = (i.checking_balance as i128) * (s.window as i128)
+                < (i.window_expenses as i128) * 30;
+            if gap > 45.0 && short {
                 set.insert(Persona::VariableIncome);
                 why.push((
                     Persona::VariableIncome,
@@ -99,7 +106,10 @@ pub fn evaluate(input: &Input, s: &Signals) -> (PersonaSet, Vec<(Persona, String
         }
     }
     let sub = &s.subscriptions;
-    if sub.recurring_merchants >= 3 && (sub.monthly_recurring_spend >= 50_00 || sub.subscription_share >= 0.10) {
+    // $50 a month and 10% of spend, in exact cents over the window.
+    let spend_50 = (sub.recurring_spend as i128) * 30 >= 50_00 * s.window as i128;
+    let share_10 = sub.total_spend > 0 && 10 * sub.recurring_spend >= sub.total_spend;
+    if sub.recurring_merchants >= 3 && (spend_50 || share_10) {
         set.insert(Persona::SubscriptionHeavy);
         let names: Vec<&str> = sub.merchants.iter().take(4).map(String::as_str).collect();
         let more = if sub.merchants.len() > 4 { ", ..." } else { "" };
@@ -116,8 +126,12 @@ pub fn evaluate(input: &Input, s: &Signals) -> (PersonaSet, Vec<(Persona, String
     }
     let sav = &s.savings;
     let growth = sav.growth_rate.unwrap_or(0.0);
-    let cards_ok = c.cards == 0 || util < 0.3;
-    if (growth >= 0.02 || sav.net_inflow_monthly >= 200_00) && cards_ok {
+    let cards_ok = !c.flag_30;
+    // 2% growth and $200 a month, in exact cents.
+    let grew =
+        sav.balance_start > 0 && 50 * (sav.balance_end - sav.balance_start) >= sav.balance_start;
+    let inflow = (sav.net_inflow as i128) * 30 >= 200_00 * s.window as i128;
+    if (grew || inflow) && cards_ok {
         set.insert(Persona::SavingsBuilder);
         let cards = if c.cards == 0 {
             "no credit cards".to_string()
@@ -135,7 +149,8 @@ pub fn evaluate(input: &Input, s: &Signals) -> (PersonaSet, Vec<(Persona, String
         ));
     }
     let cf = &s.cash_flow;
-    if cf.has_checking && cf.share_below_100 >= 0.3 && cf.volatile {
+    // 30% of days, in whole days: 10 x days below >= 3 x days.
+    if cf.has_checking && 10 * cf.days_below_100 >= 3 * cf.days && cf.volatile {
         set.insert(Persona::CashFlowStressed);
         why.push((
             Persona::CashFlowStressed,
@@ -176,7 +191,11 @@ pub fn assign(input: &Input, user: usize, s: &Signals) -> Assignment {
     let personas = if consent { detected } else { PersonaSet::EMPTY };
     let primary = PRIORITY.into_iter().find(|p| personas.contains(*p));
     let rationale = if !consent {
-        let seen = if detected.is_empty() { "none".to_string() } else { detected.join() };
+        let seen = if detected.is_empty() {
+            "none".to_string()
+        } else {
+            detected.join()
+        };
         format!("no consent: signals computed for the report only, no persona assigned (rules would find: {seen})")
     } else if why.is_empty() {
         "no persona criteria met".to_string()

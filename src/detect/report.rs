@@ -28,7 +28,8 @@ pub fn observable(label: PersonaSet, window: u32) -> PersonaSet {
 pub fn behaviours(s: &Signals) -> u32 {
     [
         s.subscriptions.recurring_merchants > 0,
-        s.savings.savings_accounts > 0 && (s.savings.net_inflow > 0 || s.savings.growth_rate.unwrap_or(0.0) > 0.0),
+        s.savings.savings_accounts > 0
+            && (s.savings.net_inflow > 0 || s.savings.growth_rate.unwrap_or(0.0) > 0.0),
         s.credit.cards > 0,
         s.income.payroll_deposits > 0,
         s.cash_flow.has_checking && s.cash_flow.days > 0,
@@ -40,7 +41,10 @@ pub fn behaviours(s: &Signals) -> u32 {
 
 fn edge_figure(edge: &str, s: &Signals, n_txns: usize, n_pending: usize) -> String {
     match edge {
-        "utilization_exactly_50" => format!("max utilization {:.4}", s.credit.max_utilization.unwrap_or(0.0)),
+        "utilization_exactly_50" => format!(
+            "max utilization {:.4}",
+            s.credit.max_utilization.unwrap_or(0.0)
+        ),
         "recurring_exactly_3" => format!(
             "{} recurring merchants, {}/month",
             s.subscriptions.recurring_merchants,
@@ -54,7 +58,10 @@ fn edge_figure(edge: &str, s: &Signals, n_txns: usize, n_pending: usize) -> Stri
         ),
         "no_transactions" | "only_pending" => format!("{n_txns} transactions, {n_pending} pending"),
         "no_credit_accounts" => format!("{} credit cards", s.credit.cards),
-        _ => format!("max utilization {:.2}", s.credit.max_utilization.unwrap_or(0.0)),
+        _ => format!(
+            "max utilization {:.2}",
+            s.credit.max_utilization.unwrap_or(0.0)
+        ),
     }
 }
 
@@ -69,8 +76,17 @@ pub fn build(det: &Detection) -> Value {
         let mut counts = Map::new();
         let mut primary = Map::new();
         for p in Persona::ALL {
-            counts.insert(p.as_str().into(), json!(assignments.iter().filter(|a| a.personas.contains(p)).count()));
-            primary.insert(p.as_str().into(), json!(assignments.iter().filter(|a| a.primary == Some(p)).count()));
+            counts.insert(
+                p.as_str().into(),
+                json!(assignments
+                    .iter()
+                    .filter(|a| a.personas.contains(p))
+                    .count()),
+            );
+            primary.insert(
+                p.as_str().into(),
+                json!(assignments.iter().filter(|a| a.primary == Some(p)).count()),
+            );
         }
         let mut w = json!({
             "start_date": crate::model::iso_date(input.end - chrono::Duration::days(window as i64 - 1)),
@@ -99,7 +115,10 @@ pub fn build(det: &Detection) -> Value {
                 if let Some(edge) = &label.edge_case {
                     let (n_txns, n_pending) = u.accounts.iter().fold((0, 0), |(n, p), &acc| {
                         let t = &input.accounts[acc].txns;
-                        (n + t.len(), p + t.iter().filter(|&&i| input.txns[i].pending).count())
+                        (
+                            n + t.len(),
+                            p + t.iter().filter(|&&i| input.txns[i].pending).count(),
+                        )
                     });
                     let ok = a.detected == want && (a.consent || a.personas.is_empty());
                     edges_ok &= ok;
@@ -145,13 +164,19 @@ pub fn build(det: &Detection) -> Value {
                     continue;
                 }
                 let t = tallies[k];
-                confusion.insert(p.as_str().into(), json!({"tp": t[0], "fp": t[1], "fn": t[2], "tn": t[3]}));
+                confusion.insert(
+                    p.as_str().into(),
+                    json!({"tp": t[0], "fp": t[1], "fn": t[2], "tn": t[3]}),
+                );
             }
             let rate = |n: usize, d: usize| if d == 0 { 1.0 } else { n as f64 / d as f64 };
             let o = w.as_object_mut().unwrap();
             o.insert("confusion".into(), Value::Object(confusion));
             o.insert("agreement".into(), json!({"users": compared, "agree": agree, "rate": rate(agree, compared), "mismatches": mismatches}));
-            o.insert("coverage".into(), json!({"users": cov_users, "covered": covered, "rate": rate(covered, cov_users)}));
+            o.insert(
+                "coverage".into(),
+                json!({"users": cov_users, "covered": covered, "rate": rate(covered, cov_users)}),
+            );
             o.insert("edge_cases".into(), json!(edges));
             targets.insert(format!("agreement_{window}d"), json!(agree == compared));
             targets.insert(format!("coverage_{window}d"), json!(covered == cov_users));
@@ -177,26 +202,53 @@ pub fn summary(report: &Value) -> String {
     let r = report;
     out.push_str(&format!(
         "persona detection: {} users to {}, consent {} yes / {} no\n",
-        r["users"], r["end_date"].as_str().unwrap_or(""), r["consent"]["true"], r["consent"]["false"]
+        r["users"],
+        r["end_date"].as_str().unwrap_or(""),
+        r["consent"]["true"],
+        r["consent"]["false"]
     ));
     for (name, w) in r["windows"].as_object().into_iter().flatten() {
-        out.push_str(&format!("  window {name} ({} to {}):\n", w["start_date"].as_str().unwrap_or(""), w["end_date"].as_str().unwrap_or("")));
-        let counts: Vec<String> = w["persona_counts"].as_object().into_iter().flatten().map(|(k, v)| format!("{k} {v}")).collect();
-        out.push_str(&format!("    assigned: {} (users with a persona: {}, without consent: {})\n", counts.join(", "), w["users_with_persona"], w["no_consent_users"]));
+        out.push_str(&format!(
+            "  window {name} ({} to {}):\n",
+            w["start_date"].as_str().unwrap_or(""),
+            w["end_date"].as_str().unwrap_or("")
+        ));
+        let counts: Vec<String> = w["persona_counts"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        out.push_str(&format!(
+            "    assigned: {} (users with a persona: {}, without consent: {})\n",
+            counts.join(", "),
+            w["users_with_persona"],
+            w["no_consent_users"]
+        ));
         if let Some(a) = w.get("agreement") {
             out.push_str(&format!(
                 "    label agreement: {}/{} ({:.1}%), coverage {}/{}\n",
-                a["agree"], a["users"], a["rate"].as_f64().unwrap_or(0.0) * 100.0,
-                w["coverage"]["covered"], w["coverage"]["users"]
+                a["agree"],
+                a["users"],
+                a["rate"].as_f64().unwrap_or(0.0) * 100.0,
+                w["coverage"]["covered"],
+                w["coverage"]["users"]
             ));
             for m in a["mismatches"].as_array().into_iter().flatten().take(5) {
-                out.push_str(&format!("      mismatch {}: label {} detected {}\n", m["user_id"], m["label"], m["detected"]));
+                out.push_str(&format!(
+                    "      mismatch {}: label {} detected {}\n",
+                    m["user_id"], m["label"], m["detected"]
+                ));
             }
             for e in w["edge_cases"].as_array().into_iter().flatten() {
                 out.push_str(&format!(
                     "    edge {:<32} {:<10} {} -> {}\n",
                     e["edge_case"].as_str().unwrap_or(""),
-                    if e["as_designed"].as_bool() == Some(true) { "as designed" } else { "NOT as designed" },
+                    if e["as_designed"].as_bool() == Some(true) {
+                        "as designed"
+                    } else {
+                        "NOT as designed"
+                    },
                     e["figure"].as_str().unwrap_or(""),
                     e["detected"]
                 ));

@@ -26,7 +26,10 @@ pub fn compute(ctx: &Ctx) -> Savings {
         monthly_expenses: ctx.monthly_expenses(),
         ..Savings::default()
     };
-    for a in ctx.accounts().filter(|&a| ctx.input.accounts[a].is_savings_like()) {
+    for a in ctx
+        .accounts()
+        .filter(|&a| ctx.input.accounts[a].is_savings_like())
+    {
         s.savings_accounts += 1;
         for t in ctx.posted(a) {
             if t.pfc_primary == "TRANSFER_IN" || t.pfc_primary == "TRANSFER_OUT" {
@@ -41,7 +44,7 @@ pub fn compute(ctx: &Ctx) -> Savings {
     s.net_inflow_monthly = (s.net_inflow as f64 / ctx.months()).round() as Cents;
     s.growth_rate = (s.balance_start > 0)
         .then(|| (s.balance_end - s.balance_start) as f64 / s.balance_start as f64);
-    s.emergency_fund_months = (s.monthly_expenses > 0)
-        .then(|| s.balance_end as f64 / s.monthly_expenses as f64);
+    s.emergency_fund_months =
+        (s.monthly_expenses > 0).then(|| s.balance_end as f64 / s.monthly_expenses as f64);
     s
 }

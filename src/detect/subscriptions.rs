@@ -9,14 +9,22 @@ use chrono::Duration;
 use std::collections::BTreeMap;
 
 pub const LOOKBACK_DAYS: i64 = 90;
-const NOT_MERCHANT_SPEND: [&str; 5] = ["TRANSFER_IN", "TRANSFER_OUT", "LOAN_PAYMENTS", "INCOME", "BANK_FEES"];
+const NOT_MERCHANT_SPEND: [&str; 5] = [
+    "TRANSFER_IN",
+    "TRANSFER_OUT",
+    "LOAN_PAYMENTS",
+    "INCOME",
+    "BANK_FEES",
+];
 
 #[derive(Debug, Clone, Default)]
 pub struct Subscriptions {
     pub recurring_merchants: u32,
     /// Their names, sorted.
     pub merchants: Vec<String>,
-    /// Charges of recurring merchants in the window, per 30 days.
+    /// Charges of recurring merchants in the window.
+    pub recurring_spend: Cents,
+    /// The same per 30 days.
     pub monthly_recurring_spend: Cents,
     /// Recurring spend / all spend in the window (0 when there is no spend).
     pub subscription_share: f64,
@@ -24,7 +32,8 @@ pub struct Subscriptions {
 }
 
 fn cadence(gaps: &[i64]) -> bool {
-    !gaps.is_empty() && (gaps.iter().all(|g| (5..=9).contains(g)) || gaps.iter().all(|g| (26..=35).contains(g)))
+    !gaps.is_empty()
+        && (gaps.iter().all(|g| (5..=9).contains(g)) || gaps.iter().all(|g| (26..=35).contains(g)))
 }
 
 /// Spend: money out of any account, except transfers and loan/card payments (which move money
@@ -58,7 +67,10 @@ pub fn compute(ctx: &Ctx) -> Subscriptions {
     for a in ctx.accounts() {
         for t in ctx.posted(a).filter(|t| is_spend(t)) {
             total += t.amount;
-            if t.merchant_name.as_ref().is_some_and(|m| merchants.binary_search(m).is_ok()) {
+            if t.merchant_name
+                .as_ref()
+                .is_some_and(|m| merchants.binary_search(m).is_ok())
+            {
                 recurring += t.amount;
             }
         }
@@ -66,8 +78,13 @@ pub fn compute(ctx: &Ctx) -> Subscriptions {
     Subscriptions {
         recurring_merchants: merchants.len() as u32,
         merchants,
+        recurring_spend: recurring,
         monthly_recurring_spend: (recurring as f64 / ctx.months()).round() as Cents,
-        subscription_share: if total > 0 { recurring as f64 / total as f64 } else { 0.0 },
+        subscription_share: if total > 0 {
+            recurring as f64 / total as f64
+        } else {
+            0.0
+        },
         total_spend: total,
     }
 }
