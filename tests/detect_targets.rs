@@ -1,0 +1,59 @@
+//! The fidelity targets hold for several seeds and mixes: every consenting non-edge user's
+//! detected personas equal their label (in the 30-day window, the personas it can show), every
+//! edge case lands as designed, coverage is complete, and every persona has at least 5 users at
+//! the default 100.
+
+use serde_json::{json, Value};
+use spendsense_gen::detect::input::{DatasetSource, Input};
+use spendsense_gen::detect::{report, run};
+use spendsense_gen::{generate, Config};
+
+fn report_for(config: Value) -> Value {
+    let c = Config::from_value(&config).unwrap();
+    let ds = generate(&c, None, &mut |_, _| Ok(())).unwrap();
+    let input = Input::read(&mut DatasetSource(&ds), None).unwrap();
+    assert_eq!(
+        input.end, c.end_date,
+        "the last transaction date is the end date"
+    );
+    report::build(&run(input))
+}
+
+fn assert_targets(config: Value) {
+    let r = report_for(config.clone());
+    for (k, v) in r["targets"].as_object().unwrap() {
+        assert_eq!(
+            v,
+            &json!(true),
+            "{config}: target {k} missed\n{}",
+            report::summary(&r)
+        );
+    }
+    assert!(!r["targets"].as_object().unwrap().is_empty());
+}
+
+#[test]
+fn targets_hold_for_the_default_mix_and_several_seeds() {
+    for seed in [42u64, 7, 2024] {
+        assert_targets(json!({"n_users": 150, "seed": seed}));
+    }
+}
+
+#[test]
+fn targets_hold_for_other_mixes_and_windows() {
+    assert_targets(json!({"n_users": 120, "seed": 5, "mix": "even"}));
+    assert_targets(
+        json!({"n_users": 100, "seed": 9, "mix": {"counts": {"multi_persona": 50, "cash_flow_stressed": 25, "variable_income": 25}}}),
+    );
+    assert_targets(json!({"n_users": 80, "seed": 3, "months": 12, "end_date": "2024-06-30"}));
+}
+
+#[test]
+fn at_least_five_users_per_persona_at_the_default_100() {
+    let r = report_for(json!({}));
+    let counts = &r["windows"]["180d"]["persona_counts"];
+    for (p, n) in counts.as_object().unwrap() {
+        assert!(n.as_u64().unwrap() >= 5, "{p}: {n} users");
+    }
+    assert_eq!(r["consent"], json!({"true": 90, "false": 10}));
+}
