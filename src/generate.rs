@@ -51,7 +51,9 @@ pub fn generate(
             chunk
                 .par_iter()
                 .enumerate()
-                .map(|(i, slot)| simulate_user(config.seed, base + i as u64, slot, &w, false).data)
+                .map(|(i, slot)| {
+                    simulate_user(config.seed, base + i as u64, total, slot, &w, false).data
+                })
                 .collect()
         });
         users.extend(part);

@@ -43,15 +43,36 @@ pub enum IdKind {
     Transaction = 2,
 }
 
-/// An opaque Plaid-style id: `prefix` + 22 base-62 characters (128 bits of hash).
+fn push_base62_be(out: &mut String, v: u64, digits: usize) {
+    let mut buf = [0u8; 11];
+    let mut x = v;
+    for slot in buf[..digits].iter_mut().rev() {
+        *slot = B62[(x % 62) as usize];
+        x /= 62;
+    }
+    out.extend(buf[..digits].iter().map(|&b| b as char));
+}
+
+/// A Plaid-style id: `prefix` + 22 base-62 characters. The first 9 encode (user index, ordinal)
+/// big-endian in `0-9A-Za-z` order, so ids sort in the order rows are generated (a database
+/// appends to its primary-key index instead of inserting all over it); the last 13 are a hash of
+/// (seed, user, kind, ordinal), so ids differ between seeds and look opaque.
 pub fn opaque_id(prefix: &str, seed: u64, user: u64, kind: IdKind, ordinal: u64) -> String {
     let a = mix64(seed ^ mix64(user ^ mix64((kind as u64) << 56 ^ ordinal)));
-    let b = mix64(a ^ 0xD6E8_FEB8_6659_FD93 ^ mix64(ordinal.wrapping_add(user << 20)));
     let mut s = String::with_capacity(prefix.len() + 22);
     s.push_str(prefix);
+    push_base62_be(&mut s, user, 6);
+    push_base62_be(&mut s, ordinal, 3);
     push_base62(&mut s, a, 11);
-    push_base62(&mut s, b, 11);
+    push_base62(&mut s, mix64(a), 2);
     s
+}
+
+/// `user_` and the user index, zero-padded to the width of the largest index (at least 4), so
+/// user ids sort in user order.
+pub fn user_id(index: u64, n_users: u64) -> String {
+    let width = n_users.saturating_sub(1).max(1).to_string().len().max(4);
+    format!("user_{index:0width$}")
 }
 
 /// A stable id for a static name (merchant entity ids): 20 base-62 characters.
@@ -77,6 +98,22 @@ mod tests {
         assert_eq!(a, user_rng(42, 0).next_u64());
         assert_ne!(a, user_rng(42, 1).next_u64());
         assert_ne!(a, user_rng(43, 0).next_u64());
+    }
+
+    #[test]
+    fn ids_sort_in_generation_order() {
+        let mut ids: Vec<String> = Vec::new();
+        for u in [0u64, 1, 61, 62, 9_999, 10_000, 1_000_000] {
+            for o in [0u64, 1, 61, 62, 3_843, 3_844, 200_000] {
+                ids.push(opaque_id("txn_", 7, u, IdKind::Transaction, o));
+            }
+        }
+        let mut sorted = ids.clone();
+        sorted.sort();
+        assert_eq!(ids, sorted);
+        assert_eq!(user_id(42, 100), "user_0042");
+        assert_eq!(user_id(42, 100_000), "user_00042");
+        assert_eq!(user_id(99_999, 100_000), "user_99999");
     }
 
     #[test]

@@ -544,10 +544,11 @@ fn mask(rng: &mut ChaCha8Rng, used: &mut Vec<String>) -> String {
     }
 }
 
-/// Simulates user `index` of a run.
+/// Simulates user `index` of a run of `n_users`.
 pub fn simulate_user(
     seed: u64,
     index: u64,
+    n_users: u64,
     slot: &Slot,
     w: &Window,
     record_daily: bool,
@@ -673,7 +674,7 @@ pub fn simulate_user(
     } = sim;
 
     // Records
-    let user_id = format!("user_{index:04}");
+    let user_id = crate::ids::user_id(index, n_users);
     let created = (w.start - Duration::days(demo.created_days_before_start))
         .and_hms_opt(0, 0, 0)
         .unwrap()
