@@ -431,7 +431,7 @@ pub struct UserData {
     pub seed: u64,
     pub user: User,
     pub accounts: Vec<Account>,
-    /// Sorted by (date, account, sequence of posting): the order they happened in the ledger.
+    /// In posting order: by date, and within a day in the order the ledger posted them.
     pub transactions: Vec<Transaction>,
     pub liabilities: Vec<Liability>,
     pub label: UserLabel,
