@@ -21,6 +21,12 @@ pub enum Error {
     /// An output would replace an existing file and `overwrite` was not given.
     #[error("{path} already exists (pass overwrite=True or --overwrite to replace it)")]
     OutputExists { path: PathBuf },
+    /// A table would be replaced in an existing database and `overwrite` was not given. Maps to
+    /// `OutputExistsError` (its `path` is the database).
+    #[error(
+        "{path} already has a table '{table}' (pass overwrite=True or --overwrite to replace it)"
+    )]
+    TableExists { path: PathBuf, table: String },
     /// Writing an output failed (permissions, missing folder, full disk...).
     #[error("cannot write {path}: {message}")]
     Output { path: PathBuf, message: String },

@@ -4,9 +4,12 @@
 //! `python/spendsense_gen/errors.py`.
 
 use crate::config::{Config, Format};
+use crate::detect::features::{self, FeatureTable};
+use crate::detect::WINDOWS;
 use crate::error::Error;
 use crate::generate::Dataset;
-use crate::tables::{for_each_row, ColType, Table, Value};
+use crate::sink::detection::{self, Detected};
+use crate::tables::{for_each_row, ColType, Column, Table, Value};
 use numpy::IntoPyArray;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
@@ -31,7 +34,7 @@ fn py_err(py: Python<'_>, e: Error) -> PyErr {
         Error::ConfigFile { path, .. } => module
             .getattr("ConfigFileError")
             .and_then(|c| c.call1((msg, path.to_string_lossy().to_string()))),
-        Error::OutputExists { path } => module
+        Error::OutputExists { path } | Error::TableExists { path, .. } => module
             .getattr("OutputExistsError")
             .and_then(|c| c.call1((msg, path.to_string_lossy().to_string()))),
         Error::Output { path, .. } => module
@@ -165,17 +168,7 @@ impl CoreDataset {
         let t = table_of(py, table)?;
         Ok(t.columns()
             .iter()
-            .map(|c| {
-                let ty = match c.ty {
-                    ColType::Text => "text",
-                    ColType::Int => "int",
-                    ColType::Money => "money",
-                    ColType::Float => "float",
-                    ColType::Bool => "bool",
-                    ColType::Date => "date",
-                };
-                (c.name, ty, c.nullable)
-            })
+            .map(|c| (c.name, type_name(c.ty), c.nullable))
             .collect())
     }
 
@@ -183,57 +176,19 @@ impl CoreDataset {
     /// int64 days since 1970-01-01 with i64::MIN for null), lists of str/None for text.
     fn table<'py>(&self, py: Python<'py>, table: &str) -> PyResult<Bound<'py, PyDict>> {
         let t = table_of(py, table)?;
-        let cols = t.columns();
-        enum Col {
-            Text(Vec<Option<String>>),
-            I64(Vec<i64>),
-            F64(Vec<f64>),
-            Bool(Vec<bool>),
-        }
         let n: usize = self.inner.users.iter().map(|u| t.row_count(u)).sum();
-        let mut out: Vec<Col> = cols
-            .iter()
-            .map(|c| match c.ty {
-                ColType::Text => Col::Text(Vec::with_capacity(n)),
-                ColType::Int | ColType::Date => Col::I64(Vec::with_capacity(n)),
-                ColType::Money | ColType::Float => Col::F64(Vec::with_capacity(n)),
-                ColType::Bool => Col::Bool(Vec::with_capacity(n)),
-            })
-            .collect();
-        let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
+        let cols = t.columns().iter().map(|c| (c.name.to_string(), *c));
+        let mut out = Columns::new(cols, n);
         py.detach(|| {
             for u in &self.inner.users {
-                for_each_row(t, u, &mut |row| {
-                    for (v, col) in row.iter().zip(out.iter_mut()) {
-                        match (col, v) {
-                            (Col::Text(c), Value::Text(s)) => c.push(Some(s.to_string())),
-                            (Col::Text(c), _) => c.push(None),
-                            (Col::I64(c), Value::Int(i)) => c.push(*i),
-                            (Col::I64(c), Value::Date(d)) => c.push((*d - epoch).num_days()),
-                            (Col::I64(c), _) => c.push(i64::MIN),
-                            (Col::F64(c), Value::Money(m)) => c.push(*m as f64 / 100.0),
-                            (Col::F64(c), Value::Float(f)) => c.push(*f),
-                            (Col::F64(c), _) => c.push(f64::NAN),
-                            (Col::Bool(c), Value::Bool(b)) => c.push(*b),
-                            (Col::Bool(c), _) => c.push(false),
-                        }
-                    }
-                });
+                for_each_row(t, u, &mut |row| out.push(row));
             }
         });
-        let d = PyDict::new(py);
-        for (c, col) in cols.iter().zip(out) {
-            match col {
-                Col::Text(v) => d.set_item(c.name, PyList::new(py, v)?)?,
-                Col::I64(v) => d.set_item(c.name, v.into_pyarray(py))?,
-                Col::F64(v) => d.set_item(c.name, v.into_pyarray(py))?,
-                Col::Bool(v) => d.set_item(c.name, v.into_pyarray(py))?,
-            }
-        }
-        Ok(d)
+        out.into_dict(py)
     }
 
-    /// Writes the formats into `out_dir` plus manifest.json; returns the manifest as JSON text.
+    /// Writes the formats into `out_dir`, the detector's outputs, and manifest.json; returns the
+    /// manifest and the detector's report as JSON text.
     #[pyo3(signature = (out_dir, formats, overwrite=false, progress=None))]
     fn write(
         &self,
@@ -242,20 +197,29 @@ impl CoreDataset {
         formats: Vec<String>,
         overwrite: bool,
         progress: Option<Py<PyAny>>,
-    ) -> PyResult<String> {
+    ) -> PyResult<(String, String)> {
         let fs = self::formats(py, formats)?;
         let ds = &self.inner;
-        let m = run_detached(py, progress, |p| {
+        let w = run_detached(py, progress, |p| {
             crate::sink::write_all(ds, &out_dir, &fs, overwrite, p)
         })?;
-        Ok(serde_json::to_string_pretty(&m.value).unwrap())
+        Ok((
+            serde_json::to_string_pretty(&w.manifest.value).unwrap(),
+            w.report.to_string(),
+        ))
     }
 
+    /// Writes the database: the five tables and the detector's `persona_assignments`.
     #[pyo3(signature = (path, overwrite=false))]
     fn write_sqlite(&self, py: Python<'_>, path: PathBuf, overwrite: bool) -> PyResult<()> {
         let ds = &self.inner;
         run_detached(py, None, |p| {
-            crate::sink::sqlite::write(ds, &path, overwrite, p)
+            if path.exists() && !overwrite {
+                // Before running the detector for nothing.
+                return Err(Error::OutputExists { path: path.clone() });
+            }
+            let d = detection::detect_dataset(ds, None)?;
+            crate::sink::sqlite::write_with(ds, Some(&|| Ok(&d.detection)), &path, overwrite, p)
         })
     }
 
@@ -318,6 +282,245 @@ fn table_of(py: Python<'_>, name: &str) -> PyResult<Table> {
     })
 }
 
+fn type_name(ty: ColType) -> &'static str {
+    match ty {
+        ColType::Text => "text",
+        ColType::Int => "int",
+        ColType::Money => "money",
+        ColType::Float => "float",
+        ColType::Bool => "bool",
+        ColType::Date => "date",
+    }
+}
+
+/// Columns being collected from rows, for NumPy.
+enum Col {
+    Text(Vec<Option<String>>),
+    I64(Vec<i64>),
+    F64(Vec<f64>),
+    Bool(Vec<bool>),
+}
+
+struct Columns {
+    names: Vec<String>,
+    cols: Vec<Col>,
+}
+
+impl Columns {
+    fn new(columns: impl IntoIterator<Item = (String, Column)>, rows: usize) -> Columns {
+        let (names, cols) = columns
+            .into_iter()
+            .map(|(name, c)| {
+                let col = match c.ty {
+                    ColType::Text => Col::Text(Vec::with_capacity(rows)),
+                    ColType::Int | ColType::Date => Col::I64(Vec::with_capacity(rows)),
+                    ColType::Money | ColType::Float => Col::F64(Vec::with_capacity(rows)),
+                    ColType::Bool => Col::Bool(Vec::with_capacity(rows)),
+                };
+                (name, col)
+            })
+            .unzip();
+        Columns { names, cols }
+    }
+
+    /// Appends a row: money as float64 dollars, null as NaN / i64::MIN / false / None, dates as
+    /// days since 1970-01-01.
+    fn push(&mut self, row: &[Value]) {
+        let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
+        for (v, col) in row.iter().zip(self.cols.iter_mut()) {
+            match (col, v) {
+                (Col::Text(c), Value::Text(s)) => c.push(Some(s.to_string())),
+                (Col::Text(c), _) => c.push(None),
+                (Col::I64(c), Value::Int(i)) => c.push(*i),
+                (Col::I64(c), Value::Date(d)) => c.push((*d - epoch).num_days()),
+                (Col::I64(c), _) => c.push(i64::MIN),
+                (Col::F64(c), Value::Money(m)) => c.push(*m as f64 / 100.0),
+                (Col::F64(c), Value::Float(f)) => c.push(*f),
+                (Col::F64(c), _) => c.push(f64::NAN),
+                (Col::Bool(c), Value::Bool(b)) => c.push(*b),
+                (Col::Bool(c), _) => c.push(false),
+            }
+        }
+    }
+
+    /// `{name: array}`: NumPy arrays (handed over without a copy), lists for text.
+    fn into_dict(self, py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
+        let d = PyDict::new(py);
+        for (name, col) in self.names.into_iter().zip(self.cols) {
+            match col {
+                Col::Text(v) => d.set_item(name, PyList::new(py, v)?)?,
+                Col::I64(v) => d.set_item(name, v.into_pyarray(py))?,
+                Col::F64(v) => d.set_item(name, v.into_pyarray(py))?,
+                Col::Bool(v) => d.set_item(name, v.into_pyarray(py))?,
+            }
+        }
+        Ok(d)
+    }
+}
+
+fn end_date(py: Python<'_>, end_date: Option<&str>) -> PyResult<Option<chrono::NaiveDate>> {
+    end_date
+        .map(detection::parse_end_date)
+        .transpose()
+        .map_err(|e| py_err(py, e))
+}
+
+/// The detector's result on one dataset: signals per user and window, persona assignments, and
+/// the fidelity report.
+#[pyclass(frozen, module = "spendsense_gen._core")]
+struct CoreDetection {
+    inner: Detected,
+}
+
+fn feature_table(py: Python<'_>, name: &str) -> PyResult<FeatureTable> {
+    FeatureTable::parse(name).ok_or_else(|| {
+        let names: Vec<&str> = FeatureTable::ALL.iter().map(|t| t.name()).collect();
+        py_err(
+            py,
+            Error::invalid("table", format!("unknown table '{name}'"), names.join(", ")),
+        )
+    })
+}
+
+fn window_index(py: Python<'_>, window: i64) -> PyResult<usize> {
+    WINDOWS
+        .iter()
+        .position(|w| *w as i64 == window)
+        .ok_or_else(|| {
+            py_err(
+                py,
+                Error::invalid(
+                    "window",
+                    format!("{window} days is not a detector window"),
+                    "30 or 180",
+                ),
+            )
+        })
+}
+
+#[pymethods]
+impl CoreDetection {
+    #[getter]
+    fn n_users(&self) -> usize {
+        self.inner.detection.input.users.len()
+    }
+
+    /// The last day of the windows (ISO date).
+    #[getter]
+    fn end_date(&self) -> String {
+        self.inner.detection.input.end.to_string()
+    }
+
+    /// The fidelity report as JSON text.
+    fn report_json(&self) -> String {
+        self.inner.report.to_string()
+    }
+
+    /// A readable summary of the report.
+    fn summary(&self) -> String {
+        crate::detect::report::summary(&self.inner.report)
+    }
+
+    fn table_names(&self) -> Vec<&'static str> {
+        FeatureTable::ALL.iter().map(|t| t.name()).collect()
+    }
+
+    /// (name, type, nullable) per column; type is text, int, money, float or bool.
+    fn columns(
+        &self,
+        py: Python<'_>,
+        table: &str,
+    ) -> PyResult<Vec<(&'static str, &'static str, bool)>> {
+        let t = feature_table(py, table)?;
+        Ok(t.columns()
+            .iter()
+            .map(|c| (c.name, type_name(c.ty), c.nullable))
+            .collect())
+    }
+
+    /// (name, type, nullable) per column of the one-row-per-user signal view.
+    fn signal_columns(&self) -> Vec<(String, &'static str, bool)> {
+        features::signal_columns()
+            .into_iter()
+            .map(|(name, c)| (name, type_name(c.ty), c.nullable))
+            .collect()
+    }
+
+    /// One detector table, both windows (rows by user, then window), as columns.
+    fn table<'py>(&self, py: Python<'py>, table: &str) -> PyResult<Bound<'py, PyDict>> {
+        let t = feature_table(py, table)?;
+        let det = &self.inner.detection;
+        let cols = t.columns().iter().map(|c| (c.name.to_string(), *c));
+        let mut out = Columns::new(cols, t.row_count(det));
+        py.detach(|| features::for_each_row(t, det, &mut |row| out.push(row)));
+        out.into_dict(py)
+    }
+
+    /// Every family's signals for one window (30 or 180), one row per user, as columns.
+    fn signals<'py>(&self, py: Python<'py>, window: i64) -> PyResult<Bound<'py, PyDict>> {
+        let wi = window_index(py, window)?;
+        let det = &self.inner.detection;
+        let mut out = Columns::new(features::signal_columns(), det.input.users.len());
+        py.detach(|| features::for_each_signal_row(det, wi, &mut |row| out.push(row)));
+        out.into_dict(py)
+    }
+
+    /// Writes `features/*.parquet` and `validation_report.json` into `out_dir` and, with
+    /// `database`, adds the `persona_assignments` table to that SQLite file. Returns the paths.
+    #[pyo3(signature = (out_dir, overwrite=false, database=None))]
+    fn write(
+        &self,
+        py: Python<'_>,
+        out_dir: PathBuf,
+        overwrite: bool,
+        database: Option<PathBuf>,
+    ) -> PyResult<Vec<String>> {
+        let d = &self.inner;
+        let paths = run_detached(py, None, |p| {
+            detection::write(d, &out_dir, database.as_deref(), overwrite, p)
+        })?;
+        Ok(paths
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect())
+    }
+}
+
+/// Runs the detector on a generated dataset (through its tables only).
+#[pyfunction]
+#[pyo3(signature = (dataset, end_date=None))]
+fn detect_dataset(
+    py: Python<'_>,
+    dataset: &Bound<'_, CoreDataset>,
+    end_date: Option<&str>,
+) -> PyResult<CoreDetection> {
+    let end = self::end_date(py, end_date)?;
+    let ds = &dataset.get().inner;
+    let inner = run_detached(py, None, |_| detection::detect_dataset(ds, end))?;
+    Ok(CoreDetection { inner })
+}
+
+/// Runs the detector on a SQLite database or a CSV folder.
+#[pyfunction]
+#[pyo3(signature = (path, end_date=None))]
+fn detect_path(py: Python<'_>, path: PathBuf, end_date: Option<&str>) -> PyResult<CoreDetection> {
+    let end = self::end_date(py, end_date)?;
+    let inner = run_detached(py, None, |_| detection::detect_path(&path, end))?;
+    Ok(CoreDetection { inner })
+}
+
+/// The readable summary of a report (JSON text), as the CLI prints it.
+#[pyfunction]
+fn report_summary(py: Python<'_>, report_json: &str) -> PyResult<String> {
+    let v: serde_json::Value = serde_json::from_str(report_json).map_err(|e| {
+        py_err(
+            py,
+            Error::invalid("report", e.to_string(), "a report as JSON text"),
+        )
+    })?;
+    Ok(crate::detect::report::summary(&v))
+}
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", crate::VERSION)?;
@@ -329,6 +532,18 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
             .collect::<Vec<_>>(),
     )?;
     m.add_class::<CoreDataset>()?;
+    m.add_class::<CoreDetection>()?;
+    m.add("WINDOWS", WINDOWS.to_vec())?;
+    m.add(
+        "FEATURE_TABLES",
+        FeatureTable::ALL
+            .iter()
+            .map(|t| t.name())
+            .collect::<Vec<_>>(),
+    )?;
+    m.add_function(wrap_pyfunction!(detect_dataset, m)?)?;
+    m.add_function(wrap_pyfunction!(detect_path, m)?)?;
+    m.add_function(wrap_pyfunction!(report_summary, m)?)?;
     m.add_function(wrap_pyfunction!(generate, m)?)?;
     m.add_function(wrap_pyfunction!(resolve_config, m)?)?;
     m.add_function(wrap_pyfunction!(read_config_file, m)?)?;

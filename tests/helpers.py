@@ -43,6 +43,12 @@ PERSONAS = (
     "savings_builder",
     "cash_flow_stressed",
 )
+FEATURE_TABLES = ("subscriptions", "savings", "credit", "income", "cash_flow", "persona_assignments")
+# What the persona detector writes beside the formats, whatever the formats.
+DETECTION_FILES = (
+    *(f"features/{t}.parquet" for t in FEATURE_TABLES),
+    "validation_report.json",
+)
 OUTPUT_FILES = (
     "spendsense.db",
     "users.json",
@@ -51,6 +57,7 @@ OUTPUT_FILES = (
     "csv/transactions.csv",
     "csv/liabilities.csv",
     "csv/user_labels.csv",
+    *DETECTION_FILES,
 )
 # Money columns per table (written as dollars with two decimals).
 MONEY_COLUMNS = {

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import spendsense_gen as ssg
-from helpers import file_hashes, sha256
+from helpers import DETECTION_FILES, file_hashes, sha256
 from spendsense_gen import cli
 
 
@@ -40,9 +40,15 @@ def test_generate_writes_requested_formats_and_prints_summary(tmp_path: Path) ->
         "generate", "--users", "30", "--seed", "3", "--out", str(out), "--format", "sqlite,json"
     )
     assert code == 0, stderr
-    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "spendsense.db", "users.json"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "features",
+        "manifest.json",
+        "spendsense.db",
+        "users.json",
+        "validation_report.json",
+    ]
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    assert set(manifest["files"]) == {"spendsense.db", "users.json"}
+    assert set(manifest["files"]) == {"spendsense.db", "users.json", *DETECTION_FILES}
     assert manifest["seed"] == 3 and manifest["config"]["n_users"] == 30
     s = ssg.generate(n_users=30, seed=3).summary()
     assert "30 users" in stdout
@@ -54,6 +60,9 @@ def test_generate_writes_requested_formats_and_prints_summary(tmp_path: Path) ->
         assert f"{arch} {n}" in stdout
     assert re.search(r"in \d+\.\d+ s", stdout), stdout
     assert str(out / "spendsense.db") in stdout and str(out / "manifest.json") in stdout
+    # The detector's summary follows the generation summary.
+    assert stdout.index("wrote") < stdout.index("persona detection: 30 users")
+    assert "label agreement:" in stdout
 
 
 def test_cli_output_equals_python_api(tmp_path: Path) -> None:
@@ -200,7 +209,12 @@ def test_config_file(tmp_path: Path, kind: str) -> None:
     dest = tmp_path / "out"
     code, _, err = run("generate", "--config", str(path), "--out", str(dest), "-q")
     assert code == 0, err
-    assert sorted(p.name for p in dest.iterdir()) == ["manifest.json", "users.json"]
+    assert sorted(p.name for p in dest.iterdir()) == [
+        "features",
+        "manifest.json",
+        "users.json",
+        "validation_report.json",
+    ]
     data = json.loads((dest / "users.json").read_text(encoding="utf-8"))
     assert data["n_users"] == 12 and data["seed"] == 4 and data["end_date"] == "2024-06-30"
 
@@ -270,7 +284,12 @@ def test_python_dash_m(tmp_path: Path) -> None:
     )  # fmt: skip
     assert p.returncode == 0, p.stderr
     assert "15 users" in p.stdout
-    assert sorted(p.name for p in out.iterdir()) == ["csv", "manifest.json"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "csv",
+        "features",
+        "manifest.json",
+        "validation_report.json",
+    ]
     assert sorted(f.name for f in (out / "csv").iterdir()) == sorted(f"{t}.csv" for t in ssg.TABLES)
     # An error from a real process: one line, exit 2.
     p = subprocess.run(
@@ -293,7 +312,12 @@ def test_entry_point(tmp_path: Path) -> None:
     p = subprocess.run(argv, capture_output=True, text=True, timeout=120, env=_env(), check=False)
     assert p.returncode == 0, p.stderr
     assert "15 users" in p.stdout
-    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "users.json"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "features",
+        "manifest.json",
+        "users.json",
+        "validation_report.json",
+    ]
     assert json.loads((out / "users.json").read_text(encoding="utf-8"))["n_users"] == 15
 
 

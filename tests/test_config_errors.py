@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import spendsense_gen as ssg
-from helpers import file_hashes, sha256
+from helpers import DETECTION_FILES, file_hashes, sha256
 
 # (keyword arguments to generate, the parameter named, text the message must contain)
 BAD_ARGUMENTS = [
@@ -126,7 +126,7 @@ def test_bad_formats(formats: Any, tmp_path: Path) -> None:
 
 def test_formats_as_comma_separated_string(tmp_path: Path) -> None:
     m = ssg.generate(n_users=2, months=1).write(tmp_path / "out", formats="json, sqlite")
-    assert set(m["files"]) == {"users.json", "spendsense.db"}
+    assert set(m["files"]) == {"users.json", "spendsense.db", *DETECTION_FILES}
 
 
 # -- config files ------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import spendsense_gen as ssg
 from conftest import N_USERS, SEED, Written
-from helpers import OUTPUT_FILES, REPO, file_hashes, sha256
+from helpers import DETECTION_FILES, OUTPUT_FILES, REPO, file_hashes, sha256
 from spendsense_gen import _core
 
 
@@ -45,6 +45,30 @@ def test_sqlite_file_is_byte_identical(written: Written, rerun_hashes: dict[str,
     db = sha256(written.db)
     assert rerun_hashes["threads=1"]["spendsense.db"] == db
     assert rerun_hashes["threads=2"]["spendsense.db"] == db
+
+
+def test_detection_files_are_byte_identical(
+    written: Written, rerun_hashes: dict[str, dict[str, str]]
+) -> None:
+    # Called out on their own: Parquet writers can record timestamps or library versions.
+    first = file_hashes(written.dir)
+    for run, again in rerun_hashes.items():
+        differing = sorted(name for name in DETECTION_FILES if again[name] != first[name])
+        assert differing == [], f"detection outputs differ ({run}): {differing}"
+
+
+def test_detection_is_identical_across_thread_counts(ds: ssg.Dataset) -> None:
+    other = ssg.generate(n_users=N_USERS, seed=SEED, threads=1)
+    a, b = ds.detect(), ssg.detect(other)
+    for window in ssg.WINDOWS:
+        sa, sb = a.signals(window), b.signals(window)
+        assert list(sa) == list(sb)
+        for col in sa:
+            np.testing.assert_array_equal(sa[col], sb[col], err_msg=f"{window}d {col}", strict=True)
+    pa, pb = a.personas(), b.personas()
+    for col in pa:
+        np.testing.assert_array_equal(pa[col], pb[col], err_msg=col, strict=True)
+    assert a.report == b.report
 
 
 def test_in_memory_tables_are_identical_across_thread_counts(ds: ssg.Dataset) -> None:
@@ -136,13 +160,19 @@ def test_effective_config_reproduces_the_dataset(ds: ssg.Dataset, written: Writt
     again.write(tmp_path / "out", formats=["sqlite", "json"])
     assert sha256(tmp_path / "out" / "spendsense.db") == sha256(written.db)
     assert sha256(tmp_path / "out" / "users.json") == sha256(written.json_path)
+    for name in DETECTION_FILES:
+        assert sha256(tmp_path / "out" / name) == sha256(written.dir / name), name
 
 
 def test_individual_writers_match_write(ds: ssg.Dataset, written: Written, tmp_path: Path) -> None:
     ds.to_sqlite(tmp_path / "a.db")
     ds.to_json(tmp_path / "a.json")
     ds.to_csv(tmp_path / "csv")
+    ds.detect().write(tmp_path / "detection")
+    # to_sqlite writes the persona_assignments table too, as write() does.
     assert sha256(tmp_path / "a.db") == sha256(written.db)
+    for name in DETECTION_FILES:
+        assert sha256(tmp_path / "detection" / name) == sha256(written.dir / name), name
     assert sha256(tmp_path / "a.json") == sha256(written.json_path)
     assert file_hashes(tmp_path / "csv") == file_hashes(written.dir / "csv")
 

@@ -39,9 +39,9 @@ def db(written: Written) -> Iterator[sqlite3.Connection]:
         yield conn
 
 
-def test_sqlite_has_the_five_tables(db: sqlite3.Connection) -> None:
+def test_sqlite_has_the_five_tables_and_the_persona_assignments(db: sqlite3.Connection) -> None:
     names = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert names == set(ssg.TABLES)
+    assert names == {*ssg.TABLES, "persona_assignments"}
 
 
 @pytest.mark.parametrize("table", ssg.TABLES)

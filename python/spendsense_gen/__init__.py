@@ -4,6 +4,8 @@
 >>> ds = ssg.generate(n_users=100, seed=42)
 >>> ds.transactions["amount"][:3]            # numpy float64, dollars, > 0 = money out
 >>> ds.to_sqlite("data/spendsense.db")
+>>> ds.signals(window=180)["credit_max_utilization"]  # the persona detector's signals
+>>> ssg.detect("data/spendsense.db").summary()         # or on a database / CSV folder
 
 Data comes from a day-by-day ledger simulation per user, so balances, statements, payments and
 transfers agree with each other; the same seed and configuration always give the same bytes.
@@ -20,6 +22,7 @@ from ._dataset import (
     read_config_file,
     resolve_config,
 )
+from ._detect import FAMILIES, FEATURE_TABLES, WINDOWS, Detection, detect
 from .errors import (
     ConfigFileError,
     InvalidParameterError,
@@ -39,6 +42,11 @@ __all__ = [
     "FORMATS",
     "ARCHETYPES",
     "PRESETS",
+    "detect",
+    "Detection",
+    "WINDOWS",
+    "FAMILIES",
+    "FEATURE_TABLES",
     "SpendSenseError",
     "InvalidParameterError",
     "UnknownKeyError",

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
 from . import _core
+from ._detect import Detection, check_window, columns_to_numpy
 from .errors import InvalidParameterError
 
 if TYPE_CHECKING:  # numpy is imported when a table is first read: the CLI does not need it
@@ -43,12 +44,15 @@ class Dataset:
     Text columns are ``object`` arrays of ``str`` (``None`` for null).
 
     Use :meth:`to_sqlite`, :meth:`to_csv`, :meth:`to_json` or :meth:`write` to save it, and
-    :meth:`to_pandas` for DataFrames.
+    :meth:`to_pandas` for DataFrames. :meth:`signals`, :meth:`personas` and
+    :meth:`validation_report` run the persona detector on its tables (see :meth:`detect`).
     """
 
     def __init__(self, core: _core.CoreDataset) -> None:
         self._core = core
         self._cache: dict[str, dict[str, np.ndarray]] = {}
+        self._detection: Optional[Detection] = None
+        self._report_json: Optional[str] = None
 
     # -- description -------------------------------------------------------------------------
     @property
@@ -98,24 +102,8 @@ class Dataset:
     def table(self, name: str) -> dict[str, np.ndarray]:
         """One table as ``{column: numpy array}`` (cached after the first call)."""
         if name not in self._cache:
-            import numpy as np
-
-            raw = self._core.table(name)
             kinds = {c[0]: c[1] for c in self._core.columns(name)}
-            cols: dict[str, np.ndarray] = {}
-            for col, values in raw.items():
-                kind = kinds[col]
-                if kind == "text":
-                    arr = np.empty(len(values), dtype=object)
-                    arr[:] = values
-                    cols[col] = arr
-                elif kind == "date":
-                    assert isinstance(values, np.ndarray)
-                    cols[col] = values.view("datetime64[D]")
-                else:
-                    assert isinstance(values, np.ndarray)
-                    cols[col] = values
-            self._cache[name] = cols
+            self._cache[name] = columns_to_numpy(self._core.table(name), kinds)
         return self._cache[name]
 
     @property
@@ -161,9 +149,45 @@ class Dataset:
             return pd.DataFrame(self.table(table))
         return {t: pd.DataFrame(self.table(t)) for t in TABLES}
 
+    # -- persona detection ---------------------------------------------------------------------
+    def detect(self) -> Detection:
+        """Run the persona detector on this dataset's tables (cached after the first call).
+
+        The windows end on the last transaction date; use
+        ``spendsense_gen.detect(dataset, end_date=...)`` for another end date.
+        """
+        if self._detection is None:
+            self._detection = Detection(_core.detect_dataset(self._core, None))
+        return self._detection
+
+    def signals(self, window: int = 180) -> dict[str, np.ndarray]:
+        """Every detector signal for one window (30 or 180 days), one row per user:
+        ``user_id`` and each family's columns prefixed by the family (``credit_max_utilization``,
+        ``income_buffer_months``...). See :meth:`Detection.signals`.
+
+        Raises:
+            InvalidParameterError: ``window`` is not 30 or 180.
+        """
+        return self.detect().signals(check_window(window))
+
+    def personas(self) -> dict[str, np.ndarray]:
+        """The detector's ``persona_assignments`` table, both windows. See
+        :meth:`Detection.personas`."""
+        return self.detect().personas()
+
+    def validation_report(self) -> dict[str, Any]:
+        """The detector's validation report (as written to ``validation_report.json``)."""
+        if self._detection is not None:
+            return self._detection.report
+        if self._report_json is None:
+            return self.detect().report
+        result: dict[str, Any] = json.loads(self._report_json)
+        return result
+
     # -- writers -------------------------------------------------------------------------------
     def to_sqlite(self, path: PathLikeStr, overwrite: bool = False) -> Path:
-        """Write a SQLite database (atomically: a temporary file renamed into place)."""
+        """Write a SQLite database: the five tables and the detector's ``persona_assignments``
+        (atomically: a temporary file renamed into place)."""
         self._core.write_sqlite(path, overwrite)
         return Path(path)
 
@@ -185,9 +209,16 @@ class Dataset:
         progress: Progress = None,
     ) -> dict[str, Any]:
         """Write ``formats`` into ``out_dir`` with their default names (``spendsense.db``, ``csv/``,
-        ``users.json``) plus ``manifest.json``; returns the manifest."""
+        ``users.json``), the persona detector's outputs (``features/*.parquet``,
+        ``validation_report.json`` and, with sqlite, the ``persona_assignments`` table in the
+        database) and ``manifest.json`` with a SHA-256 of every file; returns the manifest.
+
+        Every target is checked before anything is written (an existing one is an error unless
+        ``overwrite``); each file appears whole or not at all.
+        """
         fmts = _formats(formats)
-        result: dict[str, Any] = json.loads(self._core.write(out_dir, fmts, overwrite, progress))
+        manifest, self._report_json = self._core.write(out_dir, fmts, overwrite, progress)
+        result: dict[str, Any] = json.loads(manifest)
         return result
 
 

@@ -3,9 +3,14 @@
     spendsense-gen generate [--users N] [--seed S] [--end-date D] [--months M] [--mix MIX]
                             [--consent-ratio R] [--out DIR] [--format sqlite,csv,json]
                             [--threads N] [--config FILE] [--overwrite] [--quiet]
+    spendsense-gen detect PATH [--out DIR] [--end-date YYYY-MM-DD] [--overwrite] [--quiet]
     spendsense-gen config --show [--config FILE] [same flags]
 
-Flags override the configuration file; errors are one line on stderr and a non-zero exit.
+``generate`` also runs the persona detector on the generated tables and writes its outputs
+(``features/*.parquet``, ``validation_report.json``, the ``persona_assignments`` table in
+``spendsense.db``). ``detect`` does the same for a SQLite database or a CSV folder in the
+spendsense-gen schema. Flags override the configuration file; errors are one line on stderr and
+a non-zero exit.
 """
 
 from __future__ import annotations
@@ -15,10 +20,12 @@ import json
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, Optional, TextIO
 
 from . import __version__
 from ._dataset import ARCHETYPES, FORMATS, PRESETS, build_config, generate, read_config_file, resolve_config
+from ._detect import detect, report_summary
 from .errors import InvalidParameterError, SpendSenseError
 
 EXIT_ERROR = 2
@@ -36,6 +43,7 @@ FLAGS = {
     "output.dir": "--out",
     "output.formats": "--format",
     "threads": "--threads",
+    "path": "PATH",
 }
 
 
@@ -113,6 +121,30 @@ def _parser() -> argparse.ArgumentParser:
     )
     g.add_argument("--overwrite", action="store_true", help="replace existing output files")
     g.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
+
+    d = sub.add_parser(
+        "detect",
+        help="detect personas in a SQLite database or a CSV folder",
+        description="Run the persona detector on a SQLite database or a CSV folder in the spendsense-gen "
+        "schema: writes features/*.parquet and validation_report.json, adds the persona_assignments "
+        "table to a database, and prints a summary.",
+    )
+    d.add_argument("path", metavar="PATH", help="a SQLite database or a CSV folder")
+    d.add_argument(
+        "--out",
+        metavar="DIR",
+        help="folder for features/ and validation_report.json (default: the folder of the database, "
+        "or the CSV folder itself)",
+    )
+    d.add_argument(
+        "--end-date", metavar="YYYY-MM-DD", help="last day of the windows (default: the latest transaction)"
+    )
+    d.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace existing outputs and an existing persona_assignments table",
+    )
+    d.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
 
     c = sub.add_parser("config", help="print the effective configuration")
     recipe(c)
@@ -212,6 +244,25 @@ def _generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         f"in {elapsed:.2f} s",
         file=out,
     )
+    print(report_summary(ds.validation_report()), end="", file=out)
+    return 0
+
+
+def _detect(args: argparse.Namespace, out: TextIO) -> int:
+    t0 = time.monotonic()
+    path = Path(args.path)
+    det = detect(path, end_date=args.end_date)
+    is_db = not path.is_dir()
+    out_dir = Path(args.out) if args.out is not None else (path.parent if is_db else path)
+    database = path if is_db else None
+    written = det.write(out_dir, overwrite=args.overwrite, database=database)
+    elapsed = time.monotonic() - t0
+    if args.quiet:
+        return 0
+    print(det.summary(), end="", file=out)
+    names = [f"{p}/*.parquet" if p.name == "features" else str(p) for p in written]
+    table = f" and the persona_assignments table in {path}" if is_db else ""
+    print(f"  wrote {', '.join(names)}{table} in {elapsed:.2f} s", file=out)
     return 0
 
 
@@ -225,6 +276,8 @@ def main(argv: Optional[Sequence[str]] = None, out: TextIO = sys.stdout, err: Te
     try:
         if args.command == "generate":
             return _generate(args, out, err)
+        if args.command == "detect":
+            return _detect(args, out)
         if args.command == "config":
             print(json.dumps(resolve_config(_config(args)), indent=2), file=out)
             return 0

@@ -6,6 +6,7 @@
 
 pub mod cash_flow;
 pub mod credit;
+pub mod features;
 pub mod income;
 pub mod input;
 pub mod personas;

@@ -436,28 +436,9 @@ impl Sim<'_> {
                 card.pay(date, day, self.checking, &self.w, &mut self.ledger);
                 self.cards[i] = card;
             }
-            // 6. life events
-            for e in &p.events {
-                match *e {
-                    LifeEvent::Medical {
-                        day: d,
-                        merchant,
-                        amount,
-                    } if d == day && !self.purchase(day, merchant, amount, p.floor, false) => {
-                        // A medical bill must be paid: from checking when no card or floor allows.
-                        self.post(day, self.checking, amount, merchant, false);
-                    }
-                    LifeEvent::LargePurchase {
-                        day: d,
-                        merchant,
-                        amount,
-                    } if d == day => {
-                        self.purchase(day, merchant, amount, p.floor, false);
-                    }
-                    _ => {}
-                }
-            }
-            // 7. everyday purchases
+            // The day's floor for purchases that can be declined (life events and everyday):
+            // stressed users spend down on planned low days; contract earners keep their bills
+            // due before the next payment aside.
             let is_low = low.get(day as usize).copied().unwrap_or(false);
             let floor = if p.stress.is_some() {
                 if is_low {
@@ -474,6 +455,28 @@ impl Sim<'_> {
             } else {
                 p.floor
             };
+            // 6. life events
+            for e in &p.events {
+                match *e {
+                    LifeEvent::Medical {
+                        day: d,
+                        merchant,
+                        amount,
+                    } if d == day && !self.purchase(day, merchant, amount, floor, false) => {
+                        // A medical bill must be paid: from checking when no card or floor allows.
+                        self.post(day, self.checking, amount, merchant, false);
+                    }
+                    LifeEvent::LargePurchase {
+                        day: d,
+                        merchant,
+                        amount,
+                    } if d == day => {
+                        self.purchase(day, merchant, amount, floor, false);
+                    }
+                    _ => {}
+                }
+            }
+            // 7. everyday purchases
             for _ in 0..spender.count(date, self.rng) {
                 if let Some((m, amount)) = self.everyday(&spender, day) {
                     if self.purchase(day, m, amount, floor, true) {

@@ -37,15 +37,16 @@ pub fn sha256_file(path: &Path) -> Result<String> {
 
 impl Manifest {
     /// The manifest records the data recipe (the configuration without its output section, so the
-    /// same data written to two folders has the same manifest) and the formats written.
+    /// same data written to two folders has the same manifest), the formats written, and the
+    /// size and hash of every file of `outputs` (files, or folders whose files are listed).
     pub fn build(
         ds: &Dataset,
         formats: &[Format],
         out_dir: &Path,
-        targets: &[(Format, PathBuf)],
+        outputs: &[PathBuf],
     ) -> Result<Manifest> {
         let mut paths = Vec::new();
-        for (_, path) in targets {
+        for path in outputs {
             if path.is_dir() {
                 let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
                     .map_err(|e| Error::output(path, e))?

@@ -3,8 +3,10 @@
 //! overwrite check, and the run that writes several formats plus `manifest.json`.
 
 pub mod csv;
+pub mod detection;
 pub mod json;
 pub mod manifest;
+pub mod parquet;
 pub mod sqlite;
 
 use crate::config::Format;
@@ -12,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::generate::Dataset;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Condvar, Mutex, OnceLock};
 
 /// Called every so often while writing, with (rows done, rows total); returning an error (e.g.
 /// [`Error::Interrupted`]) abandons the output.
@@ -100,33 +103,78 @@ fn remove_path(p: &Path) {
     }
 }
 
-/// Writes `formats` of `ds` into `out_dir` (default names: `spendsense.db`, `csv/`, `users.json`)
-/// and then `manifest.json` with a SHA-256 per file. Existing outputs are an error unless
-/// `overwrite`; every target is checked before anything is written. The formats are written at
+/// What [`write_all`] wrote: the manifest and the detector's report.
+#[derive(Debug, Clone)]
+pub struct Written {
+    pub manifest: manifest::Manifest,
+    pub report: serde_json::Value,
+}
+
+/// One output of [`write_all`]: a format, or the detector's files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Job {
+    Format(Format),
+    /// `features/*.parquet` and `validation_report.json`.
+    Detection,
+}
+
+/// Writes `formats` of `ds` into `out_dir` (default names: `spendsense.db`, `csv/`, `users.json`),
+/// the detector's outputs (it runs on the dataset's tables, beside the writers:
+/// `features/*.parquet`, `validation_report.json`, and the `persona_assignments` table inside
+/// `spendsense.db`, which the SQLite writer adds once the detector is done), and
+/// then `manifest.json` with a SHA-256 per file. Existing outputs are an error unless
+/// `overwrite`; every target is checked before anything is written. The outputs are written at
 /// the same time, one thread each (each to its own file, so the bytes do not depend on it); the
 /// calling thread runs the first and then keeps calling `check` until the others finish. When
-/// `check` or any writer fails, the others stop at their next check and leave nothing behind.
+/// `check` or any writer fails, the others stop at their next check and leave nothing behind
+/// (the detector's files are moved into place only once every writer has succeeded). Progress
+/// counts the formats' rows.
 pub fn write_all(
     ds: &Dataset,
     out_dir: &Path,
     formats: &[Format],
     overwrite: bool,
     check: Check,
-) -> Result<manifest::Manifest> {
-    let targets: Vec<(Format, PathBuf)> = formats
+) -> Result<Written> {
+    let features_dir = out_dir.join(detection::FEATURES_DIR);
+    let report_path = out_dir.join(detection::REPORT_FILE);
+    let jobs: Vec<(Job, PathBuf)> = formats
         .iter()
-        .map(|f| (*f, out_dir.join(f.default_name())))
+        .map(|f| (Job::Format(*f), out_dir.join(f.default_name())))
+        .chain([(Job::Detection, features_dir.clone())])
         .collect();
     let manifest_path = out_dir.join("manifest.json");
     if !overwrite {
-        for p in targets.iter().map(|t| &t.1).chain([&manifest_path]) {
+        for p in jobs
+            .iter()
+            .map(|t| &t.1)
+            .chain([&report_path, &manifest_path])
+        {
             if p.exists() {
                 return Err(Error::OutputExists { path: p.clone() });
             }
         }
     }
     std::fs::create_dir_all(out_dir).map_err(|e| Error::output(out_dir, e))?;
-    let total = total_rows(ds) * targets.len() as u64;
+    // Progress counts the formats' rows (the detector's few rows are not counted).
+    let total = total_rows(ds) * formats.len() as u64;
+    // The detection job runs the detector and then writes its files; the SQLite writer waits for
+    // it (once its own five tables are in) to add `persona_assignments`.
+    let detected: OnceLock<detection::Detected> = OnceLock::new();
+    let ready = (Mutex::new(false), Condvar::new());
+    let wait_detection = || -> Result<&crate::detect::Detection> {
+        let mut finished = ready.0.lock().unwrap_or_else(|e| e.into_inner());
+        while !*finished {
+            finished = ready.1.wait(finished).unwrap_or_else(|e| e.into_inner());
+        }
+        // When the detector failed, its job reports why.
+        detected
+            .get()
+            .map(|d| &d.detection)
+            .ok_or(Error::Interrupted)
+    };
+    // The detector's files, committed only once every writer has succeeded.
+    let staged_detection: Mutex<Vec<Staged>> = Mutex::new(Vec::new());
     let done = AtomicU64::new(0);
     let stop = AtomicBool::new(false);
     // A writer's check: add its progress to the shared count; stop when asked.
@@ -139,24 +187,45 @@ pub fn write_all(
             Ok(())
         }
     };
-    let write_one = |format: Format, path: &Path, c: Check| -> Result<()> {
-        match format {
-            Format::Sqlite => sqlite::write(ds, path, overwrite, c),
-            Format::Csv => csv::write(ds, path, overwrite, c),
-            Format::Json => json::write(ds, path, overwrite, c),
+    let write_one = |job: Job, path: &Path, c: Check| -> Result<()> {
+        match job {
+            Job::Format(Format::Sqlite) => {
+                sqlite::write_with(ds, Some(&wait_detection), path, overwrite, c)
+            }
+            Job::Format(Format::Csv) => csv::write(ds, path, overwrite, c),
+            Job::Format(Format::Json) => json::write(ds, path, overwrite, c),
+            Job::Detection => {
+                let r = {
+                    // Wakes the SQLite writer however this ends (a panic included).
+                    let _notify = Notify(&ready);
+                    detection::detect_dataset(ds, None).map(|d| {
+                        let _ = detected.set(d);
+                    })
+                };
+                r?;
+                let d = detected.get().expect("set above");
+                // Checks here only ask whether to stop: these rows are not in `total`.
+                let mut poll = |_: u64, _: u64| c(0, 0);
+                poll(0, 0)?;
+                let features = parquet::stage_features(&d.detection, path, overwrite, &mut poll)?;
+                let report = detection::stage_report(&d.report, &report_path, overwrite)?;
+                let mut staged = staged_detection.lock().unwrap_or_else(|e| e.into_inner());
+                staged.extend([features, report]);
+                Ok(())
+            }
         }
     };
     let mut outer: Option<Error> = None;
     let mut results: Vec<Result<()>> = Vec::new();
     std::thread::scope(|scope| {
-        let handles: Vec<_> = targets
+        let handles: Vec<_> = jobs
             .iter()
             .skip(1)
-            .map(|(format, path)| {
+            .map(|(job, path)| {
                 let (write_one, worker_check, stop) = (&write_one, &worker_check, &stop);
                 scope.spawn(move || {
                     let mut last = 0;
-                    let r = write_one(*format, path, &mut |rows, _| worker_check(&mut last, rows));
+                    let r = write_one(*job, path, &mut |rows, _| worker_check(&mut last, rows));
                     if r.is_err() {
                         stop.store(true, Ordering::Relaxed);
                     }
@@ -164,9 +233,9 @@ pub fn write_all(
                 })
             })
             .collect();
-        if let Some((format, path)) = targets.first() {
+        if let Some((job, path)) = jobs.first() {
             let mut last = 0;
-            let r = write_one(*format, path, &mut |rows, _| {
+            let r = write_one(*job, path, &mut |rows, _| {
                 worker_check(&mut last, rows)?;
                 check(done.load(Ordering::Relaxed), total).inspect_err(|_| {
                     stop.store(true, Ordering::Relaxed);
@@ -179,7 +248,7 @@ pub fn write_all(
         }
         while !handles.iter().all(|h| h.is_finished()) {
             std::thread::sleep(std::time::Duration::from_millis(20));
-            if outer.is_none() {
+            if outer.is_none() && !stop.load(Ordering::Relaxed) {
                 if let Err(e) = check(done.load(Ordering::Relaxed), total) {
                     stop.store(true, Ordering::Relaxed);
                     outer = Some(e);
@@ -201,9 +270,37 @@ pub fn write_all(
     if let Some(e) = errors.pop() {
         return Err(e);
     }
-    let m = manifest::Manifest::build(ds, formats, out_dir, &targets)?;
+    for s in staged_detection
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+    {
+        s.commit()?;
+    }
+    let paths: Vec<PathBuf> = jobs
+        .iter()
+        .map(|j| j.1.clone())
+        .chain([report_path])
+        .collect();
+    let m = manifest::Manifest::build(ds, formats, out_dir, &paths)?;
     m.write(&manifest_path)?;
-    Ok(m)
+    let report = detected
+        .into_inner()
+        .map(|d| d.report)
+        .ok_or(Error::Interrupted)?;
+    Ok(Written {
+        manifest: m,
+        report,
+    })
+}
+
+/// Sets a flag and wakes its waiters when dropped.
+struct Notify<'a>(&'a (Mutex<bool>, Condvar));
+
+impl Drop for Notify<'_> {
+    fn drop(&mut self) {
+        *self.0 .0.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        self.0 .1.notify_all();
+    }
 }
 
 /// Total rows of all tables, for progress.
