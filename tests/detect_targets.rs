@@ -57,3 +57,12 @@ fn at_least_five_users_per_persona_at_the_default_100() {
     }
     assert_eq!(r["consent"], json!({"true": 90, "false": 10}));
 }
+
+/// The targets at scale (run by hand: `cargo test --release --test detect_targets -- --ignored`).
+#[test]
+#[ignore]
+fn targets_hold_at_10000_users() {
+    for seed in [42u64, 7] {
+        assert_targets(json!({"n_users": 10000, "seed": seed}));
+    }
+}

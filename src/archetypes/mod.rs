@@ -293,6 +293,26 @@ impl Profile {
                 }
             }
         }
+        // A second full-pay card no bill is left for is not opened: its statements could be a
+        // few dollars, paid in full yet no more than the minimum.
+        for c in (1..self.cards.len()).rev() {
+            let full = self.cards[c].pay == PayBehavior::Full;
+            if full
+                && !self
+                    .bills
+                    .iter()
+                    .any(|b| b.card == Some(c) && b.lo >= 50_00)
+            {
+                self.cards.remove(c);
+                for b in self.bills.iter_mut() {
+                    b.card = match b.card {
+                        Some(x) if x == c => Some(0),
+                        Some(x) if x > c => Some(x - 1),
+                        other => other,
+                    };
+                }
+            }
+        }
         let free = (self.monthly_net() - self.fixed_monthly()).max(250_00.0);
         self.daily_spend = (free * self.spend_ratio / DAYS_PER_MONTH).round() as Cents;
     }

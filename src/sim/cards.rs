@@ -38,6 +38,8 @@ pub struct Card {
     pub last_payment: Option<(NaiveDate, Cents)>,
     last_interest: Cents,
     last_adb: Cents,
+    /// The most this card's monthly bills can cost, kept free for them.
+    pub bill_reserve: Cents,
 }
 
 /// Minimum payment: 1% of the statement balance plus its interest, at least $25, never more than the balance.
@@ -88,13 +90,20 @@ impl Card {
             last_payment: None,
             last_interest: 0,
             last_adb: balance,
+            bill_reserve: 0,
         }
     }
 
-    /// Room left under the purchase cap, in cents.
-    pub fn room(&self, ledger: &Ledger) -> Cents {
+    /// Room left under the cap for the card's own monthly bills, in cents.
+    pub fn bill_room(&self, ledger: &Ledger) -> Cents {
         let a = &ledger.accounts[self.account as usize];
         (self.plan.limit as f64 * self.plan.cap) as Cents - a.balance - a.pending
+    }
+
+    /// Room left for everyday purchases: under the cap, keeping the card's bills' room free (so a
+    /// bill never has to move to checking, and every statement of a full payer carries it).
+    pub fn room(&self, ledger: &Ledger) -> Cents {
+        self.bill_room(ledger) - self.bill_reserve
     }
 
     fn pay_day(&self) -> NaiveDate {

@@ -349,7 +349,18 @@ impl Sim<'_> {
             while next_deposit < deposits.len() && deposits[next_deposit].day == day {
                 let d = &deposits[next_deposit];
                 let name = deposit_name(d.payer);
-                self.post_other(day, self.checking, -d.amount, name, p.pay.pfc);
+                let mut amount = d.amount;
+                if p.pay.schedule == PaySchedule::Contract
+                    && next_deposit + 1 == deposits.len()
+                    && p.stress.is_none()
+                {
+                    // The last contract payment tops the account up to its plan: surplus left
+                    // from earlier (spending came in under plan) is taken off it, so the balance
+                    // at the end runs down whatever the spending noise was.
+                    let surplus = (self.ledger.balance(self.checking) - p.floor).max(0);
+                    amount = (amount - surplus).max(amount * 3 / 10);
+                }
+                self.post_other(day, self.checking, -amount, name, p.pay.pfc);
                 next_deposit += 1;
                 payday = true;
             }
@@ -388,7 +399,7 @@ impl Sim<'_> {
                     // checking (so bills never push a card over its limit).
                     let acct = b
                         .card
-                        .filter(|&c| self.cards[c].room(&self.ledger) >= amount)
+                        .filter(|&c| self.cards[c].bill_room(&self.ledger) >= amount)
                         .map(|c| self.cards[c].account)
                         .unwrap_or(self.checking);
                     self.post(day, acct, amount, b.merchant, false);
@@ -450,7 +461,7 @@ impl Sim<'_> {
                 let next = deposits
                     .get(next_deposit)
                     .map(|d| d.day)
-                    .unwrap_or(self.w.n_days + 10);
+                    .unwrap_or(self.w.n_days);
                 p.floor + self.bills_due(day + 1, next)
             } else {
                 p.floor
@@ -458,15 +469,15 @@ impl Sim<'_> {
             // 6. life events
             for e in &p.events {
                 match *e {
+                    // A medical bill or a large purchase is paid (by card or from checking)
+                    // only within the day's floor; a bill beyond it goes on a payment plan outside
+                    // the window, so it never makes a user look stressed by accident.
                     LifeEvent::Medical {
                         day: d,
                         merchant,
                         amount,
-                    } if d == day && !self.purchase(day, merchant, amount, floor, false) => {
-                        // A medical bill must be paid: from checking when no card or floor allows.
-                        self.post(day, self.checking, amount, merchant, false);
                     }
-                    LifeEvent::LargePurchase {
+                    | LifeEvent::LargePurchase {
                         day: d,
                         merchant,
                         amount,
@@ -602,7 +613,14 @@ pub fn simulate_user(
             format!("{} {} Card", c.issuer, c.product),
             m.clone(),
         ));
-        cards.push(Card::new(c.clone(), acct, m, w));
+        let mut card = Card::new(c.clone(), acct, m, w);
+        card.bill_reserve = p
+            .bills
+            .iter()
+            .filter(|b| b.card == Some(cards.len()))
+            .map(|b| b.hi)
+            .sum();
+        cards.push(card);
     }
     let mut loans = Vec::new();
     for l in &p.loans {
