@@ -60,9 +60,10 @@ def _parse_mix(text: str) -> Any:
     """``default`` / ``even``, or ``archetype=N,...`` (counts) / ``archetype=0.2,...`` (shares)."""
     if "=" not in text:
         if text in ARCHETYPES:
+            other = "savings_builder" if text == "stable" else "stable"
             raise InvalidParameterError(
                 f"invalid mix: {text!r} is an archetype, not a preset: give counts like "
-                f"{text}=100 or shares like {text}=0.5,stable=0.5",
+                f"{text}=100 or shares like {text}=0.5,{other}=0.5",
                 "mix",
                 f"a preset ({', '.join(PRESETS)}) or ARCHETYPE=NUMBER,...",
             )
@@ -286,6 +287,10 @@ def main(argv: Optional[Sequence[str]] = None, out: TextIO = sys.stdout, err: Te
         hint = f" [{flag}]" if flag else ""
         print(f"spendsense-gen: error: {e}{hint}", file=err)
         return EXIT_ERROR
+    except BrokenPipeError:
+        # The reader went away (`spendsense-gen config --show | head`): not an error.
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("spendsense-gen: interrupted; no partial output was left behind", file=err)
         return EXIT_INTERRUPTED

@@ -7,7 +7,13 @@ use crate::generate::Dataset;
 use crate::tables::{for_each_row, Table};
 use std::path::Path;
 
+/// Writes the folder and renames it into place.
 pub fn write(ds: &Dataset, dir: &Path, overwrite: bool, check: Check) -> Result<()> {
+    stage(ds, dir, overwrite, check)?.commit()
+}
+
+/// Writes the folder under its temporary name; the caller commits it.
+pub fn stage(ds: &Dataset, dir: &Path, overwrite: bool, check: Check) -> Result<Staged> {
     let staged = Staged::new(dir, overwrite)?;
     std::fs::create_dir_all(staged.path()).map_err(|e| Error::output(dir, e))?;
     let total = super::total_rows(ds);
@@ -47,5 +53,5 @@ pub fn write(ds: &Dataset, dir: &Path, overwrite: bool, check: Check) -> Result<
         }
         w.flush().map_err(|e| Error::output(&file, e))?;
     }
-    staged.commit()
+    Ok(staged)
 }

@@ -278,7 +278,13 @@ pub fn user_value(u: &UserData) -> Value {
     serde_json::to_value(user_json(u)).expect("user records serialize")
 }
 
+/// Writes the file and renames it into place.
 pub fn write(ds: &Dataset, path: &Path, overwrite: bool, check: Check) -> Result<()> {
+    stage(ds, path, overwrite, check)?.commit()
+}
+
+/// Writes the file under its temporary name; the caller commits it.
+pub fn stage(ds: &Dataset, path: &Path, overwrite: bool, check: Check) -> Result<Staged> {
     let staged = Staged::new(path, overwrite)?;
     let err = |e: std::io::Error| Error::output(path, e);
     let file = std::fs::File::create(staged.path()).map_err(err)?;
@@ -309,5 +315,5 @@ pub fn write(ds: &Dataset, path: &Path, overwrite: bool, check: Check) -> Result
     w.write_all(b"\n]}\n").map_err(err)?;
     w.flush().map_err(err)?;
     drop(w);
-    staged.commit()
+    Ok(staged)
 }

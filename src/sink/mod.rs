@@ -173,8 +173,9 @@ pub fn write_all(
             .map(|d| &d.detection)
             .ok_or(Error::Interrupted)
     };
-    // The detector's files, committed only once every writer has succeeded.
-    let staged_detection: Mutex<Vec<Staged>> = Mutex::new(Vec::new());
+    // Every output under its temporary name, committed only once every writer has succeeded: a
+    // failure or an interrupt anywhere leaves no new file at all.
+    let staged_outputs: Mutex<Vec<Staged>> = Mutex::new(Vec::new());
     let done = AtomicU64::new(0);
     let stop = AtomicBool::new(false);
     // A writer's check: add its progress to the shared count; stop when asked.
@@ -188,12 +189,23 @@ pub fn write_all(
         }
     };
     let write_one = |job: Job, path: &Path, c: Check| -> Result<()> {
+        let keep = |s: Staged| {
+            let mut staged = staged_outputs.lock().unwrap_or_else(|e| e.into_inner());
+            staged.push(s);
+        };
         match job {
             Job::Format(Format::Sqlite) => {
-                sqlite::write_with(ds, Some(&wait_detection), path, overwrite, c)
+                keep(sqlite::stage_with(
+                    ds,
+                    Some(&wait_detection),
+                    path,
+                    overwrite,
+                    c,
+                )?);
+                Ok(())
             }
-            Job::Format(Format::Csv) => csv::write(ds, path, overwrite, c),
-            Job::Format(Format::Json) => json::write(ds, path, overwrite, c),
+            Job::Format(Format::Csv) => csv::stage(ds, path, overwrite, c).map(keep),
+            Job::Format(Format::Json) => json::stage(ds, path, overwrite, c).map(keep),
             Job::Detection => {
                 let r = {
                     // Wakes the SQLite writer however this ends (a panic included).
@@ -209,7 +221,7 @@ pub fn write_all(
                 poll(0, 0)?;
                 let features = parquet::stage_features(&d.detection, path, overwrite, &mut poll)?;
                 let report = detection::stage_report(&d.report, &report_path, overwrite)?;
-                let mut staged = staged_detection.lock().unwrap_or_else(|e| e.into_inner());
+                let mut staged = staged_outputs.lock().unwrap_or_else(|e| e.into_inner());
                 staged.extend([features, report]);
                 Ok(())
             }
@@ -270,7 +282,7 @@ pub fn write_all(
     if let Some(e) = errors.pop() {
         return Err(e);
     }
-    for s in staged_detection
+    for s in staged_outputs
         .into_inner()
         .unwrap_or_else(|e| e.into_inner())
     {

@@ -125,6 +125,17 @@ pub fn write_with(
     overwrite: bool,
     check: Check,
 ) -> Result<()> {
+    stage_with(ds, det, path, overwrite, check)?.commit()
+}
+
+/// [`write_with`] under the temporary name; the caller commits it.
+pub fn stage_with(
+    ds: &Dataset,
+    det: Option<DetectionSource>,
+    path: &Path,
+    overwrite: bool,
+    check: Check,
+) -> Result<Staged> {
     let staged = Staged::new(path, overwrite)?;
     let tmp = staged.path().to_path_buf();
     {
@@ -188,7 +199,7 @@ pub fn write_with(
         }
         conn.close().map_err(|(_, e)| err(e))?;
     }
-    staged.commit()
+    Ok(staged)
 }
 
 /// Creates the detector's `table` (see [`FeatureTable`]) and inserts its rows.
