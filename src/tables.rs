@@ -279,6 +279,17 @@ pub fn aprs_json(aprs: &[crate::model::Apr]) -> String {
 
 /// Calls `f` with each row of `table` for user `u`, in a stable order.
 pub fn for_each_row<'a>(table: Table, u: &'a UserData, f: &mut dyn FnMut(&[Value<'a>])) {
+    for_each_row_with(table, u, true, f)
+}
+
+/// [`for_each_row`], leaving `transactions.transaction_id` null unless `ids` (it is derived per
+/// row; a reader that does not need it, like the detector, skips the work).
+pub fn for_each_row_with<'a>(
+    table: Table,
+    u: &'a UserData,
+    ids: bool,
+    f: &mut dyn FnMut(&[Value<'a>]),
+) {
     let uid = u.user.user_id.as_str();
     match table {
         Table::Users => {
@@ -320,7 +331,11 @@ pub fn for_each_row<'a>(table: Table, u: &'a UserData, f: &mut dyn FnMut(&[Value
         Table::Transactions => {
             for (i, x) in u.transactions.iter().enumerate() {
                 f(&[
-                    Value::Text(Cow::Owned(u.transaction_id(i))),
+                    if ids {
+                        Value::Text(Cow::Owned(u.transaction_id(i)))
+                    } else {
+                        Value::Null
+                    },
                     t(&u.accounts[x.account as usize].account_id),
                     t(uid),
                     Value::Date(x.date),

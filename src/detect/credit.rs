@@ -42,7 +42,7 @@ pub fn compute(ctx: &Ctx) -> Credit {
         }
         c.interest_charges += ctx
             .posted(a)
-            .filter(|t| t.pfc_detailed == "BANK_FEES_INTEREST_CHARGE")
+            .filter(|t| &*t.pfc_detailed == "BANK_FEES_INTEREST_CHARGE")
             .map(|t| t.amount)
             .sum::<Cents>();
         if let Some(l) = acct.liability.map(|i| &ctx.input.liabilities[i]) {

@@ -48,8 +48,8 @@ pub fn compute(ctx: &Ctx) -> Income {
         }
         for t in ctx.posted(a) {
             if t.amount < 0
-                && t.pfc_primary == "INCOME"
-                && t.pfc_detailed != "INCOME_INTEREST_EARNED"
+                && &*t.pfc_primary == "INCOME"
+                && &*t.pfc_detailed != "INCOME_INTEREST_EARNED"
             {
                 dates.push(t.date);
                 amounts.push(-t.amount);

@@ -7,6 +7,31 @@ use crate::model::{Cents, Persona, PersonaSet};
 use crate::tables::{ColType, Column, Table, Value};
 use chrono::NaiveDate;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// FNV-1a: a fast hash for the short ids and names the input is keyed by (SipHash, the
+/// default, costs more than the rest of reading a row).
+#[derive(Default)]
+pub struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h = (h ^ *b as u64).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
 use std::path::Path;
 
 #[derive(Debug, Clone)]
@@ -59,14 +84,17 @@ impl AccountIn {
     }
 }
 
+/// A name shared by many transactions (merchant, category): interned once per input.
+pub type Name = std::sync::Arc<str>;
+
 #[derive(Debug, Clone)]
 pub struct TxnIn {
     pub account: usize,
     pub date: NaiveDate,
     pub amount: Cents,
-    pub merchant_name: Option<String>,
-    pub pfc_primary: String,
-    pub pfc_detailed: String,
+    pub merchant_name: Option<Name>,
+    pub pfc_primary: Name,
+    pub pfc_detailed: Name,
     pub pending: bool,
 }
 
@@ -110,6 +138,28 @@ fn text(v: &Value) -> Option<String> {
         _ => None,
     }
 }
+fn text_ref<'v>(v: &'v Value) -> Option<&'v str> {
+    match v {
+        Value::Text(s) => Some(s.as_ref()),
+        _ => None,
+    }
+}
+
+/// Interns names so each distinct merchant or category is allocated once.
+#[derive(Default)]
+struct Names(FastMap<String, Name>);
+
+impl Names {
+    fn get(&mut self, s: &str) -> Name {
+        if let Some(n) = self.0.get(s) {
+            return n.clone();
+        }
+        let n: Name = s.into();
+        self.0.insert(s.to_string(), n.clone());
+        n
+    }
+}
+
 fn money(v: &Value) -> Option<Cents> {
     match v {
         Value::Money(c) => Some(*c),
@@ -132,7 +182,7 @@ impl Input {
             )
         };
         let mut users: Vec<UserIn> = Vec::new();
-        let mut user_idx: HashMap<String, usize> = HashMap::new();
+        let mut user_idx: FastMap<String, usize> = FastMap::default();
         let (u_id, u_consent) = (
             col(Table::Users, "user_id"),
             col(Table::Users, "consent_status"),
@@ -151,7 +201,7 @@ impl Input {
             return Err(missing(Table::Users));
         }
         let mut accounts: Vec<AccountIn> = Vec::new();
-        let mut acct_idx: HashMap<String, usize> = HashMap::new();
+        let mut acct_idx: FastMap<String, usize> = FastMap::default();
         let t = Table::Accounts;
         let (a_id, a_user, a_type, a_sub, a_name, a_mask, a_cur, a_lim) = (
             col(t, "account_id"),
@@ -206,11 +256,12 @@ impl Input {
             col(t, "pending"),
         );
         let mut latest: Option<NaiveDate> = None;
+        let mut names = Names::default();
         if !src.rows(t, &mut |r| {
-            let aid = text(&r[t_acct]).unwrap_or_default();
+            let aid = text_ref(&r[t_acct]).unwrap_or_default();
             let account = *acct_idx
-                .get(&aid)
-                .ok_or_else(|| dangling("transactions", &aid))?;
+                .get(aid)
+                .ok_or_else(|| dangling("transactions", aid))?;
             let date = match r[t_date] {
                 Value::Date(d) => d,
                 _ => {
@@ -227,9 +278,9 @@ impl Input {
                 account,
                 date,
                 amount: money(&r[t_amt]).unwrap_or(0),
-                merchant_name: text(&r[t_merch]),
-                pfc_primary: text(&r[t_pri]).unwrap_or_default(),
-                pfc_detailed: text(&r[t_det]).unwrap_or_default(),
+                merchant_name: text_ref(&r[t_merch]).map(|m| names.get(m)),
+                pfc_primary: names.get(text_ref(&r[t_pri]).unwrap_or_default()),
+                pfc_detailed: names.get(text_ref(&r[t_det]).unwrap_or_default()),
                 pending: boolean(&r[t_pend]),
             });
             Ok(())
@@ -312,7 +363,8 @@ impl RowSource for DatasetSource<'_> {
     fn rows(&mut self, table: Table, f: &mut dyn FnMut(&[Value]) -> Result<()>) -> Result<bool> {
         let mut err = None;
         for u in &self.0.users {
-            crate::tables::for_each_row(table, u, &mut |row| {
+            // The detector never reads transaction ids: skip deriving them.
+            crate::tables::for_each_row_with(table, u, false, &mut |row| {
                 if err.is_none() {
                     if let Err(e) = f(row) {
                         err = Some(e);

@@ -84,7 +84,7 @@ impl<'a> Ctx<'a> {
         self.accounts()
             .filter(|&a| self.input.accounts[a].is_depository())
             .flat_map(|a| self.posted(a))
-            .filter(|t| t.amount > 0 && t.pfc_primary != "TRANSFER_OUT")
+            .filter(|t| t.amount > 0 && &*t.pfc_primary != "TRANSFER_OUT")
             .map(|t| t.amount)
             .sum()
     }

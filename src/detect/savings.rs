@@ -32,7 +32,7 @@ pub fn compute(ctx: &Ctx) -> Savings {
     {
         s.savings_accounts += 1;
         for t in ctx.posted(a) {
-            if t.pfc_primary == "TRANSFER_IN" || t.pfc_primary == "TRANSFER_OUT" {
+            if &*t.pfc_primary == "TRANSFER_IN" || &*t.pfc_primary == "TRANSFER_OUT" {
                 s.net_inflow -= t.amount;
             }
         }

@@ -39,7 +39,7 @@ fn cadence(gaps: &[i64]) -> bool {
 /// Spend: money out of any account, except transfers and loan/card payments (which move money
 /// between the user's own accounts).
 pub fn is_spend(t: &super::input::TxnIn) -> bool {
-    t.amount > 0 && t.pfc_primary != "TRANSFER_OUT" && t.pfc_primary != "LOAN_PAYMENTS"
+    t.amount > 0 && &*t.pfc_primary != "TRANSFER_OUT" && &*t.pfc_primary != "LOAN_PAYMENTS"
 }
 
 pub fn compute(ctx: &Ctx) -> Subscriptions {
@@ -48,8 +48,8 @@ pub fn compute(ctx: &Ctx) -> Subscriptions {
     for a in ctx.accounts() {
         for t in ctx.posted_since(a, from) {
             if let Some(m) = &t.merchant_name {
-                if t.amount > 0 && !NOT_MERCHANT_SPEND.contains(&t.pfc_primary.as_str()) {
-                    by_merchant.entry(m.as_str()).or_default().push(t.date);
+                if t.amount > 0 && !NOT_MERCHANT_SPEND.contains(&&*t.pfc_primary) {
+                    by_merchant.entry(&**m).or_default().push(t.date);
                 }
             }
         }
@@ -69,7 +69,7 @@ pub fn compute(ctx: &Ctx) -> Subscriptions {
             total += t.amount;
             if t.merchant_name
                 .as_ref()
-                .is_some_and(|m| merchants.binary_search(m).is_ok())
+                .is_some_and(|m| merchants.binary_search_by(|x| x.as_str().cmp(m)).is_ok())
             {
                 recurring += t.amount;
             }

@@ -60,13 +60,13 @@ impl B {
         merchant: Option<&str>,
         detailed: &str,
     ) {
-        let primary = crate::sim::merchants::pfc_primary(detailed).to_string();
+        let primary = crate::sim::merchants::pfc_primary(detailed).into();
         self.0.accounts[account].txns.push(self.0.txns.len());
         self.0.txns.push(TxnIn {
             account,
             date,
             amount,
-            merchant_name: merchant.map(str::to_string),
+            merchant_name: merchant.map(Into::into),
             pfc_primary: primary,
             pfc_detailed: detailed.into(),
             pending: false,
