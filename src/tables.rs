@@ -35,19 +35,30 @@ pub struct Column {
     pub nullable: bool,
 }
 
-const fn c(name: &'static str, ty: ColType) -> Column {
-    Column {
-        name,
-        ty,
-        nullable: false,
+impl Column {
+    /// A `NOT NULL` column.
+    pub const fn required(name: &'static str, ty: ColType) -> Column {
+        Column {
+            name,
+            ty,
+            nullable: false,
+        }
+    }
+    /// A column that may be null.
+    pub const fn nullable(name: &'static str, ty: ColType) -> Column {
+        Column {
+            name,
+            ty,
+            nullable: true,
+        }
     }
 }
+
+const fn c(name: &'static str, ty: ColType) -> Column {
+    Column::required(name, ty)
+}
 const fn n(name: &'static str, ty: ColType) -> Column {
-    Column {
-        name,
-        ty,
-        nullable: true,
-    }
+    Column::nullable(name, ty)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 import spendsense_gen as ssg
 from conftest import N_USERS, Written
-from helpers import DETECTION_FILES, FEATURE_TABLES, sha256
+from helpers import DETECTION_FILES, FEATURE_TABLES, PERSONAS, sha256
 from spendsense_gen import cli
 
 # The documented columns of each feature table: (name, type, nullable). Types: text (Utf8), int
@@ -91,13 +91,6 @@ COLUMNS: dict[str, list[tuple[str, str, bool]]] = {
         ("criteria", "text", False),
     ],
 }
-PERSONAS = (
-    "high_utilization",
-    "variable_income",
-    "subscription_heavy",
-    "savings_builder",
-    "cash_flow_stressed",
-)
 
 
 def run(*argv: str) -> tuple[int, str, str]:

@@ -17,18 +17,10 @@ use std::borrow::Cow;
 use ColType::*;
 
 const fn c(name: &'static str, ty: ColType) -> Column {
-    Column {
-        name,
-        ty,
-        nullable: false,
-    }
+    Column::required(name, ty)
 }
 const fn n(name: &'static str, ty: ColType) -> Column {
-    Column {
-        name,
-        ty,
-        nullable: true,
-    }
+    Column::nullable(name, ty)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
