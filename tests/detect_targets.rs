@@ -66,3 +66,29 @@ fn targets_hold_at_10000_users() {
         assert_targets(json!({"n_users": 10000, "seed": seed}));
     }
 }
+
+/// The SQLite file records the data's end date, and detection from it uses that date even when
+/// the last day has no transaction (one dormant user here).
+#[test]
+fn sqlite_metadata_gives_the_end_date() {
+    use spendsense_gen::detect::input::SqliteSource;
+    let c = Config::from_value(&json!({"n_users": 7, "seed": 3, "mix": {"counts": {"edge_cases": 5, "stable": 2}}, "consent_ratio": 0.8})).unwrap();
+    let ds = generate(&c, None, &mut |_, _| Ok(())).unwrap();
+    let dir = std::env::temp_dir().join(format!("ssg-meta-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("s.db");
+    spendsense_gen::sink::sqlite::write(&ds, &db, true, &mut |_, _| Ok(())).unwrap();
+    let input = Input::read(&mut SqliteSource::open(&db).unwrap(), None).unwrap();
+    assert_eq!(input.end, c.end_date);
+    let meta: Vec<(String, String)> = rusqlite::Connection::open(&db)
+        .unwrap()
+        .prepare("SELECT key, value FROM metadata ORDER BY key")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    assert!(meta.contains(&("seed".into(), "3".into())));
+    assert!(meta.contains(&("end_date".into(), "2025-10-31".into())));
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -41,7 +41,15 @@ def db(written: Written) -> Iterator[sqlite3.Connection]:
 
 def test_sqlite_has_the_five_tables_and_the_persona_assignments(db: sqlite3.Connection) -> None:
     names = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert names == {*ssg.TABLES, "persona_assignments"}
+    assert names == {*ssg.TABLES, "persona_assignments", "metadata"}
+
+
+def test_sqlite_metadata_describes_the_dataset(db: sqlite3.Connection, ds: ssg.Dataset) -> None:
+    meta = dict(db.execute("SELECT key, value FROM metadata").fetchall())
+    assert meta["end_date"] == ds.end_date.isoformat()
+    assert meta["start_date"] == ds.start_date.isoformat()
+    assert meta["seed"] == str(ds.seed) and meta["n_users"] == str(ds.n_users)
+    assert meta["generator"] == "spendsense-gen" and meta["version"] == ssg.__version__
 
 
 @pytest.mark.parametrize("table", ssg.TABLES)

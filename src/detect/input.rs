@@ -122,6 +122,12 @@ pub struct Input {
 pub trait RowSource {
     /// Calls `f` with each row of `table`; `Ok(false)` if the source has no such table.
     fn rows(&mut self, table: Table, f: &mut dyn FnMut(&[Value]) -> Result<()>) -> Result<bool>;
+
+    /// The data's last day, when the source records it (generated datasets and their SQLite
+    /// files do); otherwise the windows end on the latest transaction date.
+    fn end_date(&mut self) -> Result<Option<NaiveDate>> {
+        Ok(None)
+    }
 }
 
 fn col(table: Table, name: &str) -> usize {
@@ -339,6 +345,10 @@ impl Input {
             });
             Ok(())
         })?;
+        let end = match end {
+            Some(e) => Some(e),
+            None => src.end_date()?,
+        };
         let end = end.or(latest).ok_or_else(|| {
             Error::invalid(
                 "end_date",
@@ -360,6 +370,10 @@ impl Input {
 pub struct DatasetSource<'a>(pub &'a crate::generate::Dataset);
 
 impl RowSource for DatasetSource<'_> {
+    fn end_date(&mut self) -> Result<Option<NaiveDate>> {
+        Ok(Some(self.0.config.end_date))
+    }
+
     fn rows(&mut self, table: Table, f: &mut dyn FnMut(&[Value]) -> Result<()>) -> Result<bool> {
         let mut err = None;
         for u in &self.0.users {
@@ -488,7 +502,32 @@ impl SqliteSource {
     }
 }
 
+impl SqliteSource {
+    fn metadata(&self, key: &str) -> Option<String> {
+        self.conn
+            .query_row("SELECT value FROM metadata WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .ok()
+    }
+}
+
 impl RowSource for SqliteSource {
+    fn end_date(&mut self) -> Result<Option<NaiveDate>> {
+        match self.metadata("end_date") {
+            None => Ok(None),
+            Some(d) => NaiveDate::parse_from_str(&d, "%Y-%m-%d")
+                .map(Some)
+                .map_err(|_| {
+                    Error::invalid(
+                        "data",
+                        format!("metadata end_date '{d}' is not a date"),
+                        "YYYY-MM-DD",
+                    )
+                }),
+        }
+    }
+
     fn rows(&mut self, table: Table, f: &mut dyn FnMut(&[Value]) -> Result<()>) -> Result<bool> {
         let bad = |e: rusqlite::Error| {
             Error::invalid(

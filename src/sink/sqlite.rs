@@ -102,6 +102,19 @@ pub fn index_sql(table: Table) -> Vec<String> {
         .collect()
 }
 
+/// The `metadata` table's rows: generator, version, seed, start and end dates, users.
+pub fn metadata(ds: &Dataset) -> Vec<(&'static str, String)> {
+    let c = &ds.config;
+    vec![
+        ("generator", "spendsense-gen".to_string()),
+        ("version", crate::VERSION.to_string()),
+        ("seed", c.seed.to_string()),
+        ("start_date", crate::model::iso_date(c.start_date())),
+        ("end_date", crate::model::iso_date(c.end_date)),
+        ("n_users", c.n_users.to_string()),
+    ]
+}
+
 fn db_err(path: &Path) -> impl Fn(rusqlite::Error) -> Error + '_ {
     move |e| Error::output(path, e)
 }
@@ -148,6 +161,15 @@ pub fn stage_with(
         let tx = conn.transaction().map_err(&err)?;
         for table in Table::ALL {
             tx.execute_batch(&create_sql(table)).map_err(&err)?;
+        }
+        // What the data is: the detector takes its windows' end from here.
+        tx.execute_batch(
+            "CREATE TABLE metadata (key TEXT NOT NULL PRIMARY KEY, value TEXT NOT NULL)",
+        )
+        .map_err(&err)?;
+        for (k, v) in metadata(ds) {
+            tx.execute("INSERT INTO metadata (key, value) VALUES (?1, ?2)", [k, &v])
+                .map_err(&err)?;
         }
         let total = super::total_rows(ds);
         let mut done = 0u64;
