@@ -54,10 +54,10 @@ impl Column {
     }
 }
 
-const fn c(name: &'static str, ty: ColType) -> Column {
+pub(crate) const fn c(name: &'static str, ty: ColType) -> Column {
     Column::required(name, ty)
 }
-const fn n(name: &'static str, ty: ColType) -> Column {
+pub(crate) const fn n(name: &'static str, ty: ColType) -> Column {
     Column::nullable(name, ty)
 }
 

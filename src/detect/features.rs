@@ -11,17 +11,10 @@
 //! nullable. Lists (a user's recurring merchants, personas) are comma-joined text.
 
 use super::{Detection, WINDOWS};
-use crate::tables::{ColType, Column, ForeignKey, Value};
+use crate::tables::{c, n, ColType, Column, ForeignKey, Value};
 use std::borrow::Cow;
 
 use ColType::*;
-
-const fn c(name: &'static str, ty: ColType) -> Column {
-    Column::required(name, ty)
-}
-const fn n(name: &'static str, ty: ColType) -> Column {
-    Column::nullable(name, ty)
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FeatureTable {

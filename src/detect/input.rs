@@ -227,10 +227,8 @@ impl Input {
             )
         };
         if !src.rows(t, &mut |r| {
-            let uid = text(&r[a_user]).unwrap_or_default();
-            let user = *user_idx
-                .get(&uid)
-                .ok_or_else(|| dangling("accounts", &uid))?;
+            let uid = text_ref(&r[a_user]).unwrap_or_default();
+            let user = *user_idx.get(uid).ok_or_else(|| dangling("accounts", uid))?;
             let id = text(&r[a_id]).unwrap_or_default();
             acct_idx.insert(id.clone(), accounts.len());
             users[user].accounts.push(accounts.len());
@@ -306,10 +304,10 @@ impl Input {
             col(t, "is_overdue"),
         );
         src.rows(t, &mut |r| {
-            let aid = text(&r[l_acct]).unwrap_or_default();
+            let aid = text_ref(&r[l_acct]).unwrap_or_default();
             let account = *acct_idx
-                .get(&aid)
-                .ok_or_else(|| dangling("liabilities", &aid))?;
+                .get(aid)
+                .ok_or_else(|| dangling("liabilities", aid))?;
             accounts[account].liability = Some(liabilities.len());
             liabilities.push(LiabilityIn {
                 account,
@@ -328,10 +326,10 @@ impl Input {
             col(t, "edge_case"),
         );
         src.rows(t, &mut |r| {
-            let uid = text(&r[b_user]).unwrap_or_default();
+            let uid = text_ref(&r[b_user]).unwrap_or_default();
             let user = *user_idx
-                .get(&uid)
-                .ok_or_else(|| dangling("user_labels", &uid))?;
+                .get(uid)
+                .ok_or_else(|| dangling("user_labels", uid))?;
             let mut personas = PersonaSet::EMPTY;
             for p in text(&r[b_pers]).unwrap_or_default().split(',') {
                 if let Some(p) = Persona::ALL.into_iter().find(|x| x.as_str() == p.trim()) {

@@ -383,10 +383,8 @@ impl Sim<'_> {
                 }
             }
             // 3. loans, bills
-            for i in 0..self.loans.len() {
-                let mut loan = self.loans[i].clone();
+            for loan in self.loans.iter_mut() {
                 loan.day(date, day, self.checking, &self.w, &mut self.ledger);
-                self.loans[i] = loan;
             }
             for b in &p.bills {
                 if date.day() == b.day {
@@ -442,10 +440,8 @@ impl Sim<'_> {
                 }
             }
             // 5. card payments
-            for i in 0..self.cards.len() {
-                let mut card = self.cards[i].clone();
+            for card in self.cards.iter_mut() {
                 card.pay(date, day, self.checking, &self.w, &mut self.ledger);
-                self.cards[i] = card;
             }
             // The day's floor for purchases that can be declined (life events and everyday):
             // stressed users spend down on planned low days; contract earners keep their bills
@@ -520,10 +516,8 @@ impl Sim<'_> {
                 }
             }
             // 9. statements, due dates
-            for i in 0..self.cards.len() {
-                let mut card = self.cards[i].clone();
+            for card in self.cards.iter_mut() {
                 card.close_day(date, day, &mut self.ledger);
-                self.cards[i] = card;
             }
             // 10. edge case: bring a card to an exact balance on the last day
             if day + 1 == self.w.n_days {
