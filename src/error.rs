@@ -30,6 +30,18 @@ pub enum Error {
     /// Writing an output failed (permissions, missing folder, full disk...).
     #[error("cannot write {path}: {message}")]
     Output { path: PathBuf, message: String },
+    /// Data given to `load` broke the rules; nothing was loaded. Maps to
+    /// `InvalidDataError(ValueError)` with the report's findings.
+    #[error("{path}: {failures} problem(s) in the data, nothing was loaded; first: {first}")]
+    InvalidData {
+        path: PathBuf,
+        failures: u64,
+        first: String,
+        /// The validation report as JSON (every rule, the first findings of each).
+        report: Box<serde_json::Value>,
+        /// The readable summary of the report.
+        summary: String,
+    },
     /// The run was interrupted (Ctrl-C) before it finished; nothing was left at the target path.
     #[error("interrupted: no output was written")]
     Interrupted,

@@ -13,6 +13,7 @@ pub mod detect;
 pub mod error;
 pub mod generate;
 pub mod ids;
+pub mod ingest;
 pub mod model;
 pub mod plan;
 pub mod sim;
@@ -22,6 +23,7 @@ pub mod tables;
 pub use config::Config;
 pub use error::{Error, Result};
 pub use generate::{generate, Dataset};
+pub use ingest::{load, validate};
 
 /// The generator version recorded in manifests.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -40,6 +40,19 @@ fn py_err(py: Python<'_>, e: Error) -> PyErr {
         Error::Output { path, .. } => module
             .getattr("OutputError")
             .and_then(|c| c.call1((msg, path.to_string_lossy().to_string()))),
+        Error::InvalidData {
+            path,
+            report,
+            summary,
+            ..
+        } => module.getattr("InvalidDataError").and_then(|c| {
+            c.call1((
+                msg,
+                path.to_string_lossy().to_string(),
+                report.to_string(),
+                summary.as_str(),
+            ))
+        }),
         Error::Interrupted => return pyo3::exceptions::PyKeyboardInterrupt::new_err(msg),
     };
     match made {
@@ -521,6 +534,30 @@ fn report_summary(py: Python<'_>, report_json: &str) -> PyResult<String> {
     Ok(crate::detect::report::summary(&v))
 }
 
+/// Validates a SQLite database, a CSV folder or a users.json: (report as JSON text, summary).
+#[pyfunction]
+#[pyo3(signature = (path, examples=5))]
+fn validate_path(py: Python<'_>, path: PathBuf, examples: usize) -> PyResult<(String, String)> {
+    let report = run_detached(py, None, |_| crate::ingest::validate(&path))?;
+    Ok((report.to_json().to_string(), report.summary(examples)))
+}
+
+/// Loads a CSV folder or users.json into a SQLite database; the rows inserted per table and
+/// whether the file was created, as JSON text.
+#[pyfunction]
+#[pyo3(signature = (source, db, progress=None))]
+fn load_path(
+    py: Python<'_>,
+    source: PathBuf,
+    db: PathBuf,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<String> {
+    let loaded = run_detached(py, progress, |check| {
+        crate::ingest::load(&source, &db, check)
+    })?;
+    Ok(serde_json::json!({"rows": loaded.rows, "created": loaded.created}).to_string())
+}
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", crate::VERSION)?;
@@ -545,6 +582,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(detect_path, m)?)?;
     m.add_function(wrap_pyfunction!(report_summary, m)?)?;
     m.add_function(wrap_pyfunction!(generate, m)?)?;
+    m.add_function(wrap_pyfunction!(validate_path, m)?)?;
+    m.add_function(wrap_pyfunction!(load_path, m)?)?;
     m.add_function(wrap_pyfunction!(resolve_config, m)?)?;
     m.add_function(wrap_pyfunction!(read_config_file, m)?)?;
     Ok(())

@@ -33,6 +33,9 @@ pub struct Column {
     pub name: &'static str,
     pub ty: ColType,
     pub nullable: bool,
+    /// A required text column whose value may be the empty string (a CSV cell left empty then
+    /// reads as `""`, not null).
+    pub may_be_empty: bool,
 }
 
 impl Column {
@@ -42,6 +45,7 @@ impl Column {
             name,
             ty,
             nullable: false,
+            may_be_empty: false,
         }
     }
     /// A column that may be null.
@@ -50,7 +54,18 @@ impl Column {
             name,
             ty,
             nullable: true,
+            may_be_empty: false,
         }
+    }
+}
+
+/// A required text column that may hold the empty string.
+pub const fn empty_text(name: &'static str) -> Column {
+    Column {
+        name,
+        ty: ColType::Text,
+        nullable: false,
+        may_be_empty: true,
     }
 }
 
@@ -151,7 +166,7 @@ const LIABILITIES: &[Column] = &[
 const USER_LABELS: &[Column] = &[
     c("user_id", Text),
     c("archetype", Text),
-    c("personas", Text),
+    empty_text("personas"),
     c("persona_count", Int),
     c("high_utilization", Bool),
     c("variable_income", Bool),

@@ -6,6 +6,8 @@
 >>> ds.to_sqlite("data/spendsense.db")
 >>> ds.signals(window=180)["credit_max_utilization"]  # the persona detector's signals
 >>> ssg.detect("data/spendsense.db").summary()         # or on a database / CSV folder
+>>> ssg.validate("data/csv").ok                         # schema, Plaid enums, ledger rules
+>>> ssg.load("data/csv", "copy.db")                     # checked, all-or-nothing load
 
 Data comes from a day-by-day ledger simulation per user, so balances, statements, payments and
 transfers agree with each other; the same seed and configuration always give the same bytes.
@@ -23,8 +25,10 @@ from ._dataset import (
     resolve_config,
 )
 from ._detect import FAMILIES, FEATURE_TABLES, WINDOWS, Detection, detect
+from ._validate import RULES, Check, Finding, LoadResult, ValidationReport, load, validate
 from .errors import (
     ConfigFileError,
+    InvalidDataError,
     InvalidParameterError,
     OutputError,
     OutputExistsError,
@@ -47,10 +51,18 @@ __all__ = [
     "WINDOWS",
     "FAMILIES",
     "FEATURE_TABLES",
+    "validate",
+    "ValidationReport",
+    "Check",
+    "Finding",
+    "RULES",
+    "load",
+    "LoadResult",
     "SpendSenseError",
     "InvalidParameterError",
     "UnknownKeyError",
     "ConfigFileError",
     "OutputExistsError",
     "OutputError",
+    "InvalidDataError",
 ]

@@ -4,13 +4,17 @@
                             [--consent-ratio R] [--out DIR] [--format sqlite,csv,json]
                             [--threads N] [--config FILE] [--overwrite] [--quiet]
     spendsense-gen detect PATH [--out DIR] [--end-date YYYY-MM-DD] [--overwrite] [--quiet]
+    spendsense-gen validate PATH [--json FILE] [--examples N] [--quiet]
+    spendsense-gen load --from DIR_OR_JSON --db PATH [--quiet]
     spendsense-gen config --show [--config FILE] [same flags]
 
 ``generate`` also runs the persona detector on the generated tables and writes its outputs
 (``features/*.parquet``, ``validation_report.json``, the ``persona_assignments`` table in
 ``spendsense.db``). ``detect`` does the same for a SQLite database or a CSV folder in the
-spendsense-gen schema. Flags override the configuration file; errors are one line on stderr and
-a non-zero exit.
+spendsense-gen schema. ``validate`` checks a database, CSV folder or users.json and exits 0 only when every
+rule passes (1 when one fails); ``load`` puts a CSV folder or users.json into a SQLite database,
+all or nothing. Flags override the configuration file; errors are one line on stderr and a
+non-zero exit.
 """
 
 from __future__ import annotations
@@ -26,9 +30,11 @@ from typing import Any, Optional, TextIO
 from . import __version__
 from ._dataset import ARCHETYPES, FORMATS, PRESETS, build_config, generate, read_config_file, resolve_config
 from ._detect import detect, report_summary
-from .errors import InvalidParameterError, SpendSenseError
+from ._validate import load, validate
+from .errors import InvalidDataError, InvalidParameterError, SpendSenseError
 
 EXIT_ERROR = 2
+EXIT_INVALID = 1
 EXIT_INTERRUPTED = 130
 
 
@@ -44,6 +50,8 @@ FLAGS = {
     "output.formats": "--format",
     "threads": "--threads",
     "path": "PATH",
+    "source": "--from",
+    "db": "--db",
 }
 
 
@@ -146,6 +154,36 @@ def _parser() -> argparse.ArgumentParser:
         help="replace existing outputs and an existing persona_assignments table",
     )
     d.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
+
+    v = sub.add_parser(
+        "validate",
+        help="check a SQLite database, a CSV folder or a users.json",
+        description="Check data in the spendsense-gen schema: required fields, unique and foreign keys, "
+        "types, the date window, Plaid's enums (type/subtype pairs, payment channel, PFC categories), "
+        "Plaid's sign convention, paired payments and transfers, balances rebuilt from the transactions, "
+        "statements, last payments, consent and labels. Prints a summary; exit code 0 only when every "
+        "rule passes, 1 when one fails.",
+    )
+    v.add_argument("path", metavar="PATH", help="a SQLite database, a CSV folder or a users.json")
+    v.add_argument("--json", metavar="FILE", help="also write the full report as JSON ('-' for stdout)")
+    v.add_argument(
+        "--examples", type=int, default=5, metavar="N", help="findings shown per failing rule (default 5)"
+    )
+    v.add_argument("--quiet", "-q", action="store_true", help="print nothing; only the exit code")
+
+    ld = sub.add_parser(
+        "load",
+        help="load a CSV folder or a users.json into a SQLite database",
+        description="Read a CSV folder or a users.json, check every row, and insert it into a SQLite "
+        "database (created if missing) in one transaction. Any problem (missing column or value, wrong "
+        "type, unknown enum value, duplicate id, id already in the database, dangling reference) aborts "
+        "the load with the problems listed by line, and the database is left exactly as it was.",
+    )
+    ld.add_argument(
+        "--from", dest="source", required=True, metavar="DIR_OR_JSON", help="a CSV folder or users.json"
+    )
+    ld.add_argument("--db", required=True, metavar="PATH", help="the SQLite database to load into")
+    ld.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
 
     c = sub.add_parser("config", help="print the effective configuration")
     recipe(c)
@@ -267,6 +305,35 @@ def _detect(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _validate(args: argparse.Namespace, out: TextIO) -> int:
+    report = validate(args.path, examples=args.examples)
+    if args.json == "-":
+        print(report.to_json(), end="", file=out)
+    elif args.json:
+        report.to_json(args.json)
+    if not args.quiet and args.json != "-":
+        print(report.summary(), end="", file=out)
+    return 0 if report.ok else EXIT_INVALID
+
+
+def _load(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    t0 = time.monotonic()
+    try:
+        result = load(args.source, args.db)
+    except InvalidDataError as e:
+        n = e.report.get("failures", len(e.errors))
+        print(f"spendsense-gen: error: {e.path}: {n} problem(s) in the data; nothing was loaded", file=err)
+        print(e.summary, end="", file=err)
+        return EXIT_INVALID
+    if not args.quiet:
+        rows = ", ".join(f"{n:,} {t}" for t, n in result.rows.items())
+        made = "created" if result.created else "added to"
+        print(
+            f"loaded {rows} from {args.source}; {made} {args.db} in {time.monotonic() - t0:.2f} s", file=out
+        )
+    return 0
+
+
 def main(argv: Optional[Sequence[str]] = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     """Run the command line; returns the exit code."""
     try:
@@ -279,6 +346,10 @@ def main(argv: Optional[Sequence[str]] = None, out: TextIO = sys.stdout, err: Te
             return _generate(args, out, err)
         if args.command == "detect":
             return _detect(args, out)
+        if args.command == "validate":
+            return _validate(args, out)
+        if args.command == "load":
+            return _load(args, out, err)
         if args.command == "config":
             print(json.dumps(resolve_config(_config(args)), indent=2), file=out)
             return 0

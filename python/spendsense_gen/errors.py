@@ -7,6 +7,8 @@ Every error the generator raises derives from :class:`SpendSenseError`. Bad argu
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class SpendSenseError(Exception):
     """Base class of every spendsense_gen error."""
@@ -58,6 +60,30 @@ class OutputError(SpendSenseError, OSError):
         self.path = path
 
 
+class InvalidDataError(SpendSenseError, ValueError):
+    """Data given to :func:`spendsense_gen.load` (or checked with ``ValidationReport.raise_for_failures``)
+    broke the rules; nothing was loaded and the database is as it was.
+
+    Attributes:
+        path: the data's path.
+        report: the validation report as a dict (``report["checks"]``: one entry per rule).
+        errors: every finding the report kept, each a dict with ``rule``, ``table``,
+            ``location`` (and ``line``, ``rowid`` or ``path``), ``field``, ``value`` and ``message``.
+        summary: the readable summary.
+    """
+
+    def __init__(self, message: str, path: str, report_json: str, summary: str) -> None:
+        super().__init__(message)
+        import json
+
+        self.path = path
+        self.report: dict[str, Any] = json.loads(report_json)
+        self.errors: list[dict[str, Any]] = [
+            f for check in self.report.get("checks", []) for f in check.get("findings", [])
+        ]
+        self.summary = summary
+
+
 __all__ = [
     "SpendSenseError",
     "InvalidParameterError",
@@ -65,4 +91,5 @@ __all__ = [
     "ConfigFileError",
     "OutputExistsError",
     "OutputError",
+    "InvalidDataError",
 ]

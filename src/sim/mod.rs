@@ -87,13 +87,26 @@ pub struct Demographics {
     pub consent_second: u32,
 }
 
-const BRACKETS: [(&str, u8, u8, u32); 6] = [
+/// Age brackets: (name, lowest age, highest age, share in percent).
+pub const BRACKETS: [(&str, u8, u8, u32); 6] = [
     ("18-24", 18, 24, 14),
     ("25-34", 25, 34, 22),
     ("35-44", 35, 44, 20),
     ("45-54", 45, 54, 18),
     ("55-64", 55, 64, 15),
     ("65+", 65, 80, 11),
+];
+
+/// The values of `users.region`.
+pub const REGIONS: [&str; 3] = ["urban", "suburban", "rural"];
+/// The values of `users.life_stage`, and the ages each is drawn for.
+pub const LIFE_STAGES: [(&str, u8, u8); 6] = [
+    ("student", 18, 24),
+    ("early_career", 18, 34),
+    ("family", 25, 54),
+    ("established", 35, 54),
+    ("pre_retirement", 55, 64),
+    ("retired", 65, 120),
 ];
 
 pub fn draw_demographics(rng: &mut ChaCha8Rng) -> Demographics {
@@ -110,9 +123,9 @@ pub fn draw_demographics(rng: &mut ChaCha8Rng) -> Demographics {
     }
     let age = rng.random_range(bracket.1..=bracket.2);
     let region = match rng.random_range(0..100) {
-        0..=44 => "urban",
-        45..=79 => "suburban",
-        _ => "rural",
+        0..=44 => REGIONS[0],
+        45..=79 => REGIONS[1],
+        _ => REGIONS[2],
     };
     let r = rng.random::<f64>();
     let life_stage = match age {
@@ -154,7 +167,8 @@ pub fn draw_demographics(rng: &mut ChaCha8Rng) -> Demographics {
     }
 }
 
-fn income_tier(annual: Cents) -> &'static str {
+/// The `users.income_tier` of an annual income.
+pub fn income_tier(annual: Cents) -> &'static str {
     match annual / 100 {
         ..=29_999 => "low",
         30_000..=49_999 => "lower_middle",

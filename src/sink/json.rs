@@ -160,6 +160,7 @@ fn liabilities(u: &UserData) -> Liabilities {
                         );
                         o.insert("is_overdue".into(), json!(x.is_overdue));
                         o.insert("loan_name".into(), json!(x.loan_name));
+                        o.insert("interest_rate_type".into(), json!(x.interest_rate_type));
                         o.insert(
                             "minimum_payment_amount".into(),
                             json!(dollars(x.minimum_payment_amount)),
@@ -188,6 +189,17 @@ fn liabilities(u: &UserData) -> Liabilities {
                         o.insert("loan_term".into(), json!("30 year"));
                         o.insert("maturity_date".into(), date(Some(x.maturity_date)));
                         o.insert("past_due_amount".into(), json!(0.0));
+                        // Not Plaid mortgage keys, kept so users.json holds every table column.
+                        o.insert("loan_name".into(), json!(x.loan_name));
+                        o.insert("is_overdue".into(), json!(x.is_overdue));
+                        o.insert(
+                            "last_statement_balance".into(),
+                            json!(dollars(x.last_statement_balance)),
+                        );
+                        o.insert(
+                            "last_statement_issue_date".into(),
+                            date(Some(x.last_statement_issue_date)),
+                        );
                         out.mortgage.push(obj);
                     }
                 }
@@ -297,6 +309,7 @@ pub fn stage(ds: &Dataset, path: &Path, overwrite: bool, check: Check) -> Result
         "start_date": iso_date(c.start_date()),
         "end_date": iso_date(c.end_date),
         "n_users": ds.users.len(),
+        "consent_ratio": c.consent_ratio,
     });
     let head = head.to_string();
     // `{...head, "users": [` then one user per line.

@@ -73,7 +73,7 @@ pub fn create_table_sql(
     format!("CREATE TABLE {} (\n  {}\n)", name, parts.join(",\n  "))
 }
 
-fn insert_sql(name: &str, columns: &[Column]) -> String {
+pub(crate) fn insert_sql(name: &str, columns: &[Column]) -> String {
     format!(
         "INSERT INTO {} ({}) VALUES ({})",
         name,
@@ -102,7 +102,8 @@ pub fn index_sql(table: Table) -> Vec<String> {
         .collect()
 }
 
-/// The `metadata` table's rows: generator, version, seed, start and end dates, users.
+/// The `metadata` table's rows: generator, version, seed, start and end dates, users, consent
+/// ratio.
 pub fn metadata(ds: &Dataset) -> Vec<(&'static str, String)> {
     let c = &ds.config;
     vec![
@@ -112,6 +113,7 @@ pub fn metadata(ds: &Dataset) -> Vec<(&'static str, String)> {
         ("start_date", crate::model::iso_date(c.start_date())),
         ("end_date", crate::model::iso_date(c.end_date)),
         ("n_users", c.n_users.to_string()),
+        ("consent_ratio", c.consent_ratio.to_string()),
     ]
 }
 
