@@ -10,7 +10,7 @@ use super::source::{Kind, Meta, Visit};
 use crate::detect::input::{parse_cell, Fnv};
 use crate::error::Result;
 use crate::model::{Archetype, Cents, EdgeCase, Persona, PersonaSet};
-use crate::tables::{Table, Value};
+use crate::tables::{ColType, Table, Value};
 use chrono::NaiveDate;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
@@ -134,7 +134,6 @@ pub struct Checker {
     account_ids: Ids,
     /// Transaction ids as 128-bit hashes (two independent 64-bit hashes) -> first location.
     txn_ids: FastMap<u128, u64>,
-    buf: Vec<Value<'static>>,
 }
 
 fn table_index(t: Table) -> usize {
@@ -202,7 +201,6 @@ impl Checker {
             user_ids: Ids::default(),
             account_ids: Ids::default(),
             txn_ids: FastMap::default(),
-            buf: Vec::new(),
         }
     }
 
@@ -246,29 +244,29 @@ impl Checker {
         ));
     }
 
-    /// Checks one row on its own and keeps what the later checks need. `out` receives the
-    /// typed values (null where a value was missing or malformed); the return is whether the
-    /// row had no finding.
-    pub fn check_row(
+    /// Checks one row on its own and keeps what the later checks need. Returns whether the row
+    /// had no finding, and its typed values (null where a value was missing or malformed; text
+    /// borrowed from `cells`).
+    pub fn check_row<'a>(
         &mut self,
         table: Table,
         loc: Loc,
-        cells: &[Option<&str>],
+        cells: &[Option<&'a str>],
         bad: u32,
-        out: &mut Vec<Value<'static>>,
-    ) -> bool {
+    ) -> (bool, Vec<Value<'a>>) {
         let before = self.tally.failures(|_| true);
         self.rows[table_index(table)] += 1;
-        out.clear();
+        let mut out = Vec::with_capacity(cells.len());
         for (k, (c, cell)) in table.columns().iter().zip(cells).enumerate() {
             let v = match cell {
                 None | Some("") if c.may_be_empty && bad & (1 << k) == 0 => Value::Text("".into()),
-                None => {
+                None | Some("") => {
                     if !c.nullable && bad & (1 << k) == 0 {
                         self.fail(Rule::Required, table, loc, c.name, None, "is empty");
                     }
                     Value::Null
                 }
+                Some(s) if c.ty == ColType::Text => Value::Text(std::borrow::Cow::Borrowed(*s)),
                 Some(s) => match parse_cell(c, s) {
                     Ok(v) => v,
                     Err(m) => {
@@ -284,16 +282,14 @@ impl Checker {
         self.tally.checked(Rule::Required, 1);
         self.tally.checked(Rule::Type, 1);
         self.tally.checked(Rule::Enum, 1);
-        let v = std::mem::take(out);
         match table {
-            Table::Users => self.user(loc, &v),
-            Table::Accounts => self.account(loc, &v),
-            Table::Transactions => self.transaction(loc, &v),
-            Table::Liabilities => self.liability(loc, &v),
-            Table::UserLabels => self.label(loc, &v),
+            Table::Users => self.user(loc, &out),
+            Table::Accounts => self.account(loc, &out),
+            Table::Transactions => self.transaction(loc, &out),
+            Table::Liabilities => self.liability(loc, &out),
+            Table::UserLabels => self.label(loc, &out),
         }
-        *out = v;
-        self.tally.failures(|_| true) == before
+        (self.tally.failures(|_| true) == before, out)
     }
 
     fn one_of(&mut self, table: Table, loc: Loc, field: &str, v: &Value, allowed: &[&str]) {
@@ -843,9 +839,7 @@ impl Visit for Checker {
         self.tally.checked(Rule::Columns, 1);
     }
     fn row(&mut self, table: Table, loc: Loc, cells: &[Option<&str>], bad: u32) -> Result<()> {
-        let mut buf = std::mem::take(&mut self.buf);
-        self.check_row(table, loc, cells, bad, &mut buf);
-        self.buf = buf;
+        self.check_row(table, loc, cells, bad);
         Ok(())
     }
     fn finding(&mut self, f: Finding) {

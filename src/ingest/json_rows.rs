@@ -531,30 +531,48 @@ fn unknown_keys(
     v: &mut dyn Visit,
 ) {
     for (key, value) in obj {
-        let full = format!("{prefix}{key}");
-        if ignored.contains(&full.as_str())
+        // `prefix` is empty or ends with '.'; compare without building strings.
+        let is = |p: &str| {
+            p.len() == prefix.len() + key.len()
+                && p.starts_with(prefix)
+                && p.ends_with(key.as_str())
+        };
+        let under = |p: &str| {
+            p.len() > prefix.len() + key.len()
+                && p.starts_with(prefix)
+                && p[prefix.len()..].starts_with(key.as_str())
+                && p.as_bytes()[prefix.len() + key.len()] == b'.'
+        };
+        if ignored.iter().any(|p| is(p))
             || (prefix.is_empty() && table == Table::Users && USER_NESTED.contains(&key.as_str()))
         {
             continue;
         }
-        let exact = fields.iter().any(|(p, _)| *p == full);
-        let nested = fields
-            .iter()
-            .any(|(p, _)| p.starts_with(&format!("{full}.")));
+        let exact = fields.iter().any(|(p, _)| is(p));
+        let nested = fields.iter().any(|(p, _)| under(p));
+        let full = || format!("{prefix}{key}");
         if nested {
             if let Value::Object(inner) = value {
-                unknown_keys(table, loc, inner, fields, ignored, &format!("{full}."), v);
+                unknown_keys(
+                    table,
+                    loc,
+                    inner,
+                    fields,
+                    ignored,
+                    &format!("{}.", full()),
+                    v,
+                );
             } else if !value.is_null() {
-                not_a(v, table, loc, &full, "an object", value);
+                not_a(v, table, loc, &full(), "an object", value);
             }
         } else if !exact {
             v.finding(Finding::new(
                 Rule::Columns,
                 Some(table),
                 loc,
-                Some(full.clone()),
+                Some(full()),
                 None,
-                format!("unknown key '{full}'"),
+                format!("unknown key '{}'", full()),
             ));
         }
     }

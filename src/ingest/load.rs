@@ -11,7 +11,7 @@ use super::source::{self, Kind, Meta, Visit};
 use crate::error::{Error, Result};
 use crate::sink::sqlite::{create_sql, index_sql, insert_sql};
 use crate::sink::{Check, Staged, CHECK_EVERY};
-use crate::tables::{Table, Value};
+use crate::tables::Table;
 use rusqlite::{params_from_iter, Connection, ErrorCode, Transaction, TransactionBehavior};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -30,7 +30,6 @@ struct Inserter<'t, 'c> {
     checker: Checker,
     stmts: Vec<Option<rusqlite::Statement<'t>>>,
     lookups: Vec<Option<rusqlite::Statement<'t>>>,
-    buf: Vec<Value<'static>>,
     inserted: [u64; 5],
     done: u64,
     check: Check<'c>,
@@ -51,8 +50,7 @@ impl Visit for Inserter<'_, '_> {
     }
 
     fn row(&mut self, table: Table, loc: Loc, cells: &[Option<&str>], bad: u32) -> Result<()> {
-        let mut buf = std::mem::take(&mut self.buf);
-        let clean = self.checker.check_row(table, loc, cells, bad, &mut buf);
+        let (clean, buf) = self.checker.check_row(table, loc, cells, bad);
         // Rows are inserted only while the load can still succeed; after the first finding the
         // rest is only checked (the transaction will be rolled back anyway).
         let failing = self.checker.tally.failures(Rule::is_integrity) > 0;
@@ -134,7 +132,6 @@ impl Visit for Inserter<'_, '_> {
                 Err(e) => return Err(Error::output(self.db, e)),
             }
         }
-        self.buf = buf;
         self.done += 1;
         if self.done % CHECK_EVERY == 0 {
             (self.check)(self.done, 0)?;
@@ -225,7 +222,6 @@ fn load_into(
             checker: Checker::new(kind),
             stmts: (0..5).map(|_| None).collect(),
             lookups: (0..5).map(|_| None).collect(),
-            buf: Vec::new(),
             inserted: [0; 5],
             done: 0,
             check,

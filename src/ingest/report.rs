@@ -416,7 +416,7 @@ impl Report {
         for (r, o) in &self.tally.outcomes {
             let status = o.status.as_str().to_uppercase();
             let detail = match (o.status, &o.note) {
-                (Status::Fail, _) => format!("{} failures", o.failures),
+                (Status::Fail, _) => plural(o.failures, "failure"),
                 (_, Some(n)) => n.clone(),
                 _ => format!("{} checked", o.checked),
             };
@@ -466,11 +466,20 @@ impl Report {
             ));
         } else {
             s.push_str(&format!(
-                "FAILED: {failed} of {} checks ({} failures)\n",
+                "FAILED: {failed} of {} checks ({})\n",
                 Rule::ALL.len(),
-                self.failures()
+                plural(self.failures(), "failure")
             ));
         }
         s
+    }
+}
+
+/// `1 failure`, `2 failures`.
+fn plural(n: u64, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
     }
 }
