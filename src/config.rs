@@ -24,15 +24,29 @@ pub enum Format {
     Sqlite,
     Csv,
     Json,
+    /// Per user, Plaid `/accounts/get`, `/transactions/get` and `/liabilities/get` bodies.
+    Plaid,
+    /// Per user, a Plaid Sandbox `user_custom` configuration.
+    PlaidSandbox,
 }
 
 impl Format {
-    pub const ALL: [Format; 3] = [Format::Sqlite, Format::Csv, Format::Json];
+    pub const ALL: [Format; 5] = [
+        Format::Sqlite,
+        Format::Csv,
+        Format::Json,
+        Format::Plaid,
+        Format::PlaidSandbox,
+    ];
+    /// What a run writes when no format is given (the Plaid ones are opt-in).
+    pub const DEFAULT: [Format; 3] = [Format::Sqlite, Format::Csv, Format::Json];
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Sqlite => "sqlite",
             Format::Csv => "csv",
             Format::Json => "json",
+            Format::Plaid => "plaid",
+            Format::PlaidSandbox => "plaid-sandbox",
         }
     }
     pub fn parse(s: &str) -> Option<Format> {
@@ -44,6 +58,8 @@ impl Format {
             Format::Sqlite => "spendsense.db",
             Format::Csv => "csv",
             Format::Json => "users.json",
+            Format::Plaid => "plaid",
+            Format::PlaidSandbox => "plaid_sandbox",
         }
     }
 }
@@ -418,7 +434,7 @@ impl Config {
             }
         };
         let (out_dir, formats) = match obj.get("output") {
-            None | Some(Value::Null) => ("data".to_string(), Format::ALL.to_vec()),
+            None | Some(Value::Null) => ("data".to_string(), Format::DEFAULT.to_vec()),
             Some(Value::Object(o)) => {
                 check_keys(o, "output.", &["dir", "formats"])?;
                 let dir = match o.get("dir") {
@@ -433,7 +449,7 @@ impl Config {
                     }
                 };
                 let formats = match o.get("formats") {
-                    None | Some(Value::Null) => Format::ALL.to_vec(),
+                    None | Some(Value::Null) => Format::DEFAULT.to_vec(),
                     Some(v) => parse_formats(v)?,
                 };
                 (dir, formats)
@@ -499,7 +515,7 @@ impl Config {
 }
 
 fn parse_formats(v: &Value) -> Result<Vec<Format>> {
-    let allowed = "a list of: sqlite, csv, json";
+    let allowed = "a list of: sqlite, csv, json, plaid, plaid-sandbox";
     let items: Vec<String> = match v {
         Value::String(s) => s.split(',').map(|x| x.trim().to_string()).collect(),
         Value::Array(a) => a

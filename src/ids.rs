@@ -41,6 +41,10 @@ fn push_base62(out: &mut String, mut v: u64, digits: usize) {
 pub enum IdKind {
     Account = 1,
     Transaction = 2,
+    /// Plaid exports: the user's Item.
+    Item = 3,
+    /// Plaid exports: a response's `request_id`.
+    Request = 4,
 }
 
 fn push_base62_be(out: &mut String, v: u64, digits: usize) {

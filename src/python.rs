@@ -138,7 +138,7 @@ fn formats(py: Python<'_>, names: Vec<String>) -> PyResult<Vec<Format>> {
                     Error::invalid(
                         "formats",
                         format!("unknown format '{n}'"),
-                        "sqlite, csv, json",
+                        "sqlite, csv, json, plaid, plaid-sandbox",
                     ),
                 )
             })

@@ -16,6 +16,7 @@ transfers agree with each other; the same seed and configuration always give the
 from ._core import __version__
 from ._dataset import (
     ARCHETYPES,
+    DEFAULT_FORMATS,
     FORMATS,
     PRESETS,
     TABLES,
@@ -44,6 +45,7 @@ __all__ = [
     "read_config_file",
     "TABLES",
     "FORMATS",
+    "DEFAULT_FORMATS",
     "ARCHETYPES",
     "PRESETS",
     "detect",

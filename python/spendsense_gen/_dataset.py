@@ -21,7 +21,10 @@ PathLikeStr = Union[str, "PathLike[str]"]
 Progress = Optional[Callable[[int, int], object]]
 
 TABLES: tuple[str, ...] = ("users", "accounts", "transactions", "liabilities", "user_labels")
-FORMATS: tuple[str, ...] = ("sqlite", "csv", "json")
+#: Every output format ``Dataset.write`` and ``spendsense-gen generate --format`` know.
+FORMATS: tuple[str, ...] = ("sqlite", "csv", "json", "plaid", "plaid-sandbox")
+#: What is written when no format is given (the Plaid exports are opt-in).
+DEFAULT_FORMATS: tuple[str, ...] = ("sqlite", "csv", "json")
 ARCHETYPES: tuple[str, ...] = (
     "high_utilizer",
     "overspender",
@@ -204,14 +207,16 @@ class Dataset:
     def write(
         self,
         out_dir: PathLikeStr = "data",
-        formats: Iterable[str] = FORMATS,
+        formats: Iterable[str] = DEFAULT_FORMATS,
         overwrite: bool = False,
         progress: Progress = None,
     ) -> dict[str, Any]:
         """Write ``formats`` into ``out_dir`` with their default names (``spendsense.db``, ``csv/``,
-        ``users.json``), the persona detector's outputs (``features/*.parquet``,
-        ``validation_report.json`` and, with sqlite, the ``persona_assignments`` table in the
-        database) and ``manifest.json`` with a SHA-256 of every file; returns the manifest.
+        ``users.json``; opt-in: ``plaid/<user_id>/*_get.json`` Plaid API response bodies and
+        ``plaid_sandbox/<user_id>.json`` Plaid Sandbox custom users), the persona detector's
+        outputs (``features/*.parquet``, ``validation_report.json`` and, with sqlite, the
+        ``persona_assignments`` table in the database) and ``manifest.json`` with a SHA-256 of
+        every file; returns the manifest.
 
         Every target is checked before anything is written (an existing one is an error unless
         ``overwrite``); each file appears whole or not at all.
@@ -367,6 +372,7 @@ __all__: Sequence[str] = [
     "resolve_config",
     "read_config_file",
     "TABLES",
+    "DEFAULT_FORMATS",
     "FORMATS",
     "ARCHETYPES",
     "PRESETS",

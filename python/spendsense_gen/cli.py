@@ -28,7 +28,16 @@ from pathlib import Path
 from typing import Any, Optional, TextIO
 
 from . import __version__
-from ._dataset import ARCHETYPES, FORMATS, PRESETS, build_config, generate, read_config_file, resolve_config
+from ._dataset import (
+    ARCHETYPES,
+    DEFAULT_FORMATS,
+    FORMATS,
+    PRESETS,
+    build_config,
+    generate,
+    read_config_file,
+    resolve_config,
+)
 from ._detect import detect, report_summary
 from ._validate import load, validate
 from .errors import InvalidDataError, InvalidParameterError, SpendSenseError
@@ -120,7 +129,7 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument(
             "--format",
             metavar="LIST",
-            help=f"comma-separated formats: {', '.join(FORMATS)} (default all)",
+            help=f"comma-separated formats: {', '.join(FORMATS)} (default {','.join(DEFAULT_FORMATS)})",
         )
 
     g = sub.add_parser("generate", help="generate a dataset into a folder")

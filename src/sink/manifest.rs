@@ -35,6 +35,23 @@ pub fn sha256_file(path: &Path) -> Result<String> {
     Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
+/// `path` if it is a file, else every file under it (recursively), sorted by path.
+fn files_under(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    if !path.is_dir() {
+        out.push(path.to_path_buf());
+        return Ok(());
+    }
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+        .map_err(|e| Error::output(path, e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    for e in entries {
+        files_under(&e, out)?;
+    }
+    Ok(())
+}
+
 impl Manifest {
     /// The manifest records the data recipe (the configuration without its output section, so the
     /// same data written to two folders has the same manifest), the formats written, and the
@@ -47,34 +64,30 @@ impl Manifest {
     ) -> Result<Manifest> {
         let mut paths = Vec::new();
         for path in outputs {
-            if path.is_dir() {
-                let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
-                    .map_err(|e| Error::output(path, e))?
-                    .filter_map(|e| e.ok().map(|e| e.path()))
-                    .collect();
-                entries.sort();
-                paths.extend(entries);
-            } else {
-                paths.push(path.clone());
-            }
+            files_under(path, &mut paths)?;
         }
-        // Hash the files in parallel (they are independent); the map is sorted by name.
+        // Hash the files in parallel (they are independent), on at most one thread per core;
+        // the map is sorted by name.
+        let hash = |p: &PathBuf| -> Result<(String, Value)> {
+            let rel = p
+                .strip_prefix(out_dir)
+                .unwrap_or(p)
+                .to_string_lossy()
+                .replace('\\', "/");
+            let bytes = std::fs::metadata(p).map_err(|e| Error::output(p, e))?.len();
+            Ok((rel, json!({"sha256": sha256_file(p)?, "bytes": bytes})))
+        };
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let chunk = paths.len().div_ceil(threads).max(1);
         let hashed: Vec<Result<(String, Value)>> = std::thread::scope(|scope| {
             let handles: Vec<_> = paths
-                .iter()
-                .map(|p| {
-                    scope.spawn(move || -> Result<(String, Value)> {
-                        let rel = p
-                            .strip_prefix(out_dir)
-                            .unwrap_or(p)
-                            .to_string_lossy()
-                            .replace('\\', "/");
-                        let bytes = std::fs::metadata(p).map_err(|e| Error::output(p, e))?.len();
-                        Ok((rel, json!({"sha256": sha256_file(p)?, "bytes": bytes})))
-                    })
-                })
+                .chunks(chunk)
+                .map(|part| scope.spawn(move || part.iter().map(hash).collect::<Vec<_>>()))
                 .collect();
-            handles.into_iter().map(|h| h.join().unwrap()).collect()
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().expect("hashing does not panic"))
+                .collect()
         });
         let mut files = Map::new();
         for h in hashed {

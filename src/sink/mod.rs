@@ -7,6 +7,8 @@ pub mod detection;
 pub mod json;
 pub mod manifest;
 pub mod parquet;
+pub mod plaid;
+pub mod plaid_sandbox;
 pub mod sqlite;
 
 use crate::config::Format;
@@ -206,6 +208,10 @@ pub fn write_all(
             }
             Job::Format(Format::Csv) => csv::stage(ds, path, overwrite, c).map(keep),
             Job::Format(Format::Json) => json::stage(ds, path, overwrite, c).map(keep),
+            Job::Format(Format::Plaid) => plaid::stage(ds, path, overwrite, c).map(keep),
+            Job::Format(Format::PlaidSandbox) => {
+                plaid_sandbox::stage(ds, path, overwrite, c).map(keep)
+            }
             Job::Detection => {
                 let r = {
                     // Wakes the SQLite writer however this ends (a panic included).
