@@ -24,6 +24,8 @@ pub enum Format {
     Sqlite,
     Csv,
     Json,
+    /// `parquet/<table>.parquet`: the five tables as Parquet.
+    Parquet,
     /// Per user, Plaid `/accounts/get`, `/transactions/get` and `/liabilities/get` bodies.
     Plaid,
     /// Per user, a Plaid Sandbox `user_custom` configuration.
@@ -31,10 +33,11 @@ pub enum Format {
 }
 
 impl Format {
-    pub const ALL: [Format; 5] = [
+    pub const ALL: [Format; 6] = [
         Format::Sqlite,
         Format::Csv,
         Format::Json,
+        Format::Parquet,
         Format::Plaid,
         Format::PlaidSandbox,
     ];
@@ -45,6 +48,7 @@ impl Format {
             Format::Sqlite => "sqlite",
             Format::Csv => "csv",
             Format::Json => "json",
+            Format::Parquet => "parquet",
             Format::Plaid => "plaid",
             Format::PlaidSandbox => "plaid-sandbox",
         }
@@ -58,10 +62,19 @@ impl Format {
             Format::Sqlite => "spendsense.db",
             Format::Csv => "csv",
             Format::Json => "users.json",
+            Format::Parquet => "parquet",
             Format::Plaid => "plaid",
             Format::PlaidSandbox => "plaid_sandbox",
         }
     }
+}
+
+/// Users without consent among `n_users` for a consent ratio: `n (1 - r)` rounded half up (the
+/// generator's plan and the validator's consent rule both use this).
+pub fn no_consent_count(n_users: u64, consent_ratio: f64) -> u64 {
+    let x = n_users as f64 * (1.0 - consent_ratio);
+    // 1 - 0.9 is 0.09999999999999998 in binary: round at 1e-9 first.
+    ((x * 1e9).round() / 1e9 + 0.5).floor() as u64
 }
 
 /// Named mixes. Weights are per 100 users; other sizes scale them by largest remainder.
@@ -486,9 +499,7 @@ impl Config {
 
     /// Number of users without consent: `n_users * (1 - consent_ratio)`, rounded half up.
     pub fn n_no_consent(&self) -> u64 {
-        let x = self.n_users as f64 * (1.0 - self.consent_ratio);
-        // 1 - 0.9 is 0.09999999999999998 in binary: round at 1e-9 first.
-        ((x * 1e9).round() / 1e9 + 0.5).floor() as u64
+        no_consent_count(self.n_users, self.consent_ratio)
     }
 
     /// The effective configuration as a JSON tree (mix resolved to exact counts). Feeding it back
@@ -515,7 +526,7 @@ impl Config {
 }
 
 fn parse_formats(v: &Value) -> Result<Vec<Format>> {
-    let allowed = "a list of: sqlite, csv, json, plaid, plaid-sandbox";
+    let allowed = "a list of: sqlite, csv, json, parquet, plaid, plaid-sandbox";
     let items: Vec<String> = match v {
         Value::String(s) => s.split(',').map(|x| x.trim().to_string()).collect(),
         Value::Array(a) => a

@@ -11,12 +11,66 @@ use rayon::prelude::*;
 /// Users simulated between two progress reports (and interrupt checks).
 pub const CHUNK: usize = 512;
 
-/// A generated dataset: the configuration and every user's records, in user order.
+/// A part of a run: shard `index` of `count` holds users `index * n / count` to
+/// `(index + 1) * n / count` (exclusive) of the run's `n` users. The shards of a run, in order,
+/// hold every user once, and each user's records are the same bytes as in the whole run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u64,
+    pub count: u64,
+}
+
+impl Shard {
+    /// Checks `index < count <= n_users`.
+    pub fn new(index: u64, count: u64, n_users: u64) -> Result<Shard> {
+        if count == 0 || count > n_users {
+            return Err(Error::invalid(
+                "shard",
+                format!("{count} shards of {n_users} users"),
+                format!("a shard count from 1 to n_users ({n_users})"),
+            ));
+        }
+        if index >= count {
+            return Err(Error::invalid(
+                "shard",
+                format!("shard {index} of {count}"),
+                format!("a shard index from 0 to {}", count - 1),
+            ));
+        }
+        Ok(Shard { index, count })
+    }
+
+    /// The user indexes of this shard.
+    pub fn range(self, n_users: u64) -> std::ops::Range<u64> {
+        let at = |k: u64| ((k as u128 * n_users as u128) / self.count as u128) as u64;
+        at(self.index)..at(self.index + 1)
+    }
+
+    /// `k/n`, as the command line takes it.
+    pub fn label(self) -> String {
+        format!("{}/{}", self.index, self.count)
+    }
+}
+
+/// A generated dataset: the configuration and the records of its users (all of them, or one
+/// shard's), in user order.
 #[derive(Debug, Clone)]
 pub struct Dataset {
     pub config: Config,
     pub window: Window,
+    /// `None` for a whole run.
+    pub shard: Option<Shard>,
     pub users: Vec<UserData>,
+}
+
+impl Dataset {
+    /// The user indexes this dataset holds.
+    pub fn user_range(&self) -> std::ops::Range<u64> {
+        match self.shard {
+            Some(s) => s.range(self.config.n_users),
+            None => 0..self.config.n_users,
+        }
+    }
 }
 
 pub fn window(config: &Config) -> Window {
@@ -30,6 +84,38 @@ pub fn generate(
     threads: Option<usize>,
     progress: &mut dyn FnMut(u64, u64) -> Result<()>,
 ) -> Result<Dataset> {
+    generate_shard(config, threads, None, progress)
+}
+
+/// [`generate`] for one shard of the run (`None`: the whole run).
+pub fn generate_shard(
+    config: &Config,
+    threads: Option<usize>,
+    shard: Option<Shard>,
+    progress: &mut dyn FnMut(u64, u64) -> Result<()>,
+) -> Result<Dataset> {
+    let mut users = Vec::new();
+    for_each_chunk(config, threads, shard, &mut |chunk, done, total| {
+        users.extend(chunk);
+        progress(done, total)
+    })?;
+    Ok(Dataset {
+        config: config.clone(),
+        window: window(config),
+        shard,
+        users,
+    })
+}
+
+/// Simulates the users of `shard` (`None`: all) in chunks of [`CHUNK`], each chunk in parallel,
+/// and hands each chunk, in user order, to `f(chunk, users done, users in all)`. Nothing is kept
+/// between chunks, so memory does not grow with the number of users.
+pub fn for_each_chunk(
+    config: &Config,
+    threads: Option<usize>,
+    shard: Option<Shard>,
+    f: &mut dyn FnMut(Vec<UserData>, u64, u64) -> Result<()>,
+) -> Result<()> {
     if threads == Some(0) {
         return Err(Error::invalid(
             "threads",
@@ -37,31 +123,60 @@ pub fn generate(
             "at least 1, or None for all cores",
         ));
     }
+    let n = config.n_users;
+    let range = match shard {
+        Some(s) => Shard::new(s.index, s.count, n)?.range(n),
+        None => 0..n,
+    };
     let slots = plan::build(config)?;
     let w = window(config);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.unwrap_or(0))
         .build()
         .map_err(|e| Error::invalid("threads", e.to_string(), "a thread count the OS allows"))?;
-    let total = slots.len() as u64;
-    let mut users = Vec::with_capacity(slots.len());
-    for (c, chunk) in slots.chunks(CHUNK).enumerate() {
-        let base = (c * CHUNK) as u64;
+    let total = range.end - range.start;
+    let mine = &slots[range.start as usize..range.end as usize];
+    let mut done = 0u64;
+    for (c, chunk) in mine.chunks(CHUNK).enumerate() {
+        let base = range.start + (c * CHUNK) as u64;
         let part: Vec<UserData> = pool.install(|| {
             chunk
                 .par_iter()
                 .enumerate()
                 .map(|(i, slot)| {
-                    simulate_user(config.seed, base + i as u64, total, slot, &w, false).data
+                    simulate_user(config.seed, base + i as u64, n, slot, &w, false).data
                 })
                 .collect()
         });
-        users.extend(part);
-        progress(users.len() as u64, total)?;
+        done += part.len() as u64;
+        f(part, done, total)?;
     }
-    Ok(Dataset {
-        config: config.clone(),
-        window: w,
-        users,
-    })
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_cover_the_run_once() {
+        for n in [1u64, 2, 7, 100, 1001] {
+            for count in [1u64, 2, 3, 7] {
+                if count > n {
+                    continue;
+                }
+                let mut next = 0;
+                for k in 0..count {
+                    let r = Shard::new(k, count, n).unwrap().range(n);
+                    assert_eq!(r.start, next);
+                    assert!(r.end >= r.start);
+                    next = r.end;
+                }
+                assert_eq!(next, n);
+            }
+        }
+        assert!(Shard::new(3, 3, 10).is_err());
+        assert!(Shard::new(0, 0, 10).is_err());
+        assert!(Shard::new(0, 11, 10).is_err());
+    }
 }

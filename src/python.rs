@@ -114,16 +114,21 @@ fn read_config_file(py: Python<'_>, path: PathBuf) -> PyResult<String> {
 }
 
 #[pyfunction]
-#[pyo3(signature = (config_json, threads=None, progress=None))]
+#[pyo3(signature = (config_json, threads=None, progress=None, shard=None))]
 fn generate(
     py: Python<'_>,
     config_json: &str,
     threads: Option<usize>,
     progress: Option<Py<PyAny>>,
+    shard: Option<(u64, u64)>,
 ) -> PyResult<CoreDataset> {
     let config = parse_config(py, config_json)?;
+    let shard = shard
+        .map(|(k, n)| crate::generate::Shard::new(k, n, config.n_users))
+        .transpose()
+        .map_err(|e| py_err(py, e))?;
     let inner = run_detached(py, progress, |p| {
-        crate::generate::generate(&config, threads, p)
+        crate::generate::generate_shard(&config, threads, shard, p)
     })?;
     Ok(CoreDataset { inner })
 }
@@ -138,7 +143,7 @@ fn formats(py: Python<'_>, names: Vec<String>) -> PyResult<Vec<Format>> {
                     Error::invalid(
                         "formats",
                         format!("unknown format '{n}'"),
-                        "sqlite, csv, json, plaid, plaid-sandbox",
+                        "sqlite, csv, json, parquet, plaid, plaid-sandbox",
                     ),
                 )
             })
@@ -151,6 +156,19 @@ impl CoreDataset {
     #[getter]
     fn n_users(&self) -> usize {
         self.inner.users.len()
+    }
+
+    /// `(k, n)` for shard k of n, else None.
+    #[getter]
+    fn shard(&self) -> Option<(u64, u64)> {
+        self.inner.shard.map(|s| (s.index, s.count))
+    }
+
+    /// The first and one-past-the-last user index held.
+    #[getter]
+    fn user_range(&self) -> (u64, u64) {
+        let r = self.inner.user_range();
+        (r.start, r.end)
     }
 
     #[getter]
@@ -227,12 +245,7 @@ impl CoreDataset {
     fn write_sqlite(&self, py: Python<'_>, path: PathBuf, overwrite: bool) -> PyResult<()> {
         let ds = &self.inner;
         run_detached(py, None, |p| {
-            if path.exists() && !overwrite {
-                // Before running the detector for nothing.
-                return Err(Error::OutputExists { path: path.clone() });
-            }
-            let d = detection::detect_dataset(ds, None)?;
-            crate::sink::sqlite::write_with(ds, Some(&|| Ok(&d.detection)), &path, overwrite, p)
+            crate::sink::write_format(ds, Format::Sqlite, &path, overwrite, p)
         })
     }
 
@@ -261,9 +274,14 @@ impl CoreDataset {
             rows.set_item(t.name(), n)?;
         }
         d.set_item("rows", rows)?;
+        // Counted from the users (a shard holds part of each archetype).
+        let mut counts = std::collections::BTreeMap::<&str, usize>::new();
+        for u in &self.inner.users {
+            *counts.entry(u.label.archetype.as_str()).or_default() += 1;
+        }
         let arch = PyDict::new(py);
-        for (a, n) in &self.inner.config.counts {
-            if *n > 0 {
+        for a in self.inner.config.counts.keys() {
+            if let Some(n) = counts.get(a.as_str()) {
                 arch.set_item(a.as_str(), n)?;
             }
         }
@@ -499,6 +517,37 @@ impl CoreDetection {
     }
 }
 
+/// Generates a run (or one shard of it) straight into `out_dir`, chunk by chunk, never holding
+/// more than a few chunks of users: (manifest, report, tally) as JSON text.
+#[pyfunction]
+#[pyo3(signature = (config_json, out_dir, formats, overwrite=false, threads=None, shard=None, progress=None))]
+#[allow(clippy::too_many_arguments)]
+fn write_stream(
+    py: Python<'_>,
+    config_json: &str,
+    out_dir: PathBuf,
+    formats: Vec<String>,
+    overwrite: bool,
+    threads: Option<usize>,
+    shard: Option<(u64, u64)>,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<(String, String, String)> {
+    let config = parse_config(py, config_json)?;
+    let fs = self::formats(py, formats)?;
+    let shard = shard
+        .map(|(k, n)| crate::generate::Shard::new(k, n, config.n_users))
+        .transpose()
+        .map_err(|e| py_err(py, e))?;
+    let w = run_detached(py, progress, |p| {
+        crate::sink::write_stream(&config, shard, threads, &out_dir, &fs, overwrite, p)
+    })?;
+    Ok((
+        serde_json::to_string_pretty(&w.manifest.value).unwrap(),
+        w.report.to_string(),
+        w.tally.to_value().to_string(),
+    ))
+}
+
 /// Runs the detector on a generated dataset (through its tables only).
 #[pyfunction]
 #[pyo3(signature = (dataset, end_date=None))]
@@ -582,6 +631,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(detect_path, m)?)?;
     m.add_function(wrap_pyfunction!(report_summary, m)?)?;
     m.add_function(wrap_pyfunction!(generate, m)?)?;
+    m.add_function(wrap_pyfunction!(write_stream, m)?)?;
     m.add_function(wrap_pyfunction!(validate_path, m)?)?;
     m.add_function(wrap_pyfunction!(load_path, m)?)?;
     m.add_function(wrap_pyfunction!(resolve_config, m)?)?;

@@ -11,7 +11,7 @@ use spendsense_gen::{generate, Config};
 fn report_for(config: Value) -> Value {
     let c = Config::from_value(&config).unwrap();
     let ds = generate(&c, None, &mut |_, _| Ok(())).unwrap();
-    let input = Input::read(&mut DatasetSource(&ds), None).unwrap();
+    let input = Input::read(&mut DatasetSource::of(&ds), None).unwrap();
     assert_eq!(
         input.end, c.end_date,
         "the last transaction date is the end date"

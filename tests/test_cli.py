@@ -127,7 +127,7 @@ def test_overwrite_flag_replaces(tmp_path: Path) -> None:
         (["--end-date", "yesterday"], "end_date"),
         (["--months", "37"], "months"),
         (["--format", "xml"], "xml"),
-        (["--format", "sqlite,parquet"], "parquet"),
+        (["--format", "sqlite,xlsx"], "xlsx"),
         (["--mix", "wizard=3"], "wizard"),
         (["--mix", "stable=abc"], "stable=abc"),
         (["--mix", "stable=3,oops"], "oops"),
@@ -253,7 +253,7 @@ def test_interrupt_exit_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "generate", interrupted)
+    monkeypatch.setattr(cli, "generate_to", interrupted)
     code, out, err = run("generate", "--users", "5", "--out", str(tmp_path / "o"))
     assert code == 130
     assert out == ""

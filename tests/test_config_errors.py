@@ -253,8 +253,9 @@ def test_unwritable_path_is_output_error(small: ssg.Dataset, tmp_path: Path, wri
 # -- interrupts --------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def big() -> ssg.Dataset:
-    """Enough rows that writers call the progress callback (every 50,000 rows; JSON every 256 users)."""
-    return ssg.generate(n_users=300, seed=8)
+    """Enough users that writing calls the progress callback more than once (between chunks of
+    512 users) and a stop from it leaves work undone."""
+    return ssg.generate(n_users=1100, seed=8, months=2)
 
 
 @pytest.mark.parametrize("fmt", ["sqlite", "csv", "json"])

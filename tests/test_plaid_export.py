@@ -227,7 +227,7 @@ def test_plaid_formats_are_opt_in(tmp_path: Path) -> None:
     assert sorted(m["formats"]) == ["csv", "json", "sqlite"]
     assert not (tmp_path / "out" / "plaid").exists() and not (tmp_path / "out" / "plaid_sandbox").exists()
     assert ssg.DEFAULT_FORMATS == ("sqlite", "csv", "json")
-    assert set(ssg.FORMATS) == {"sqlite", "csv", "json", "plaid", "plaid-sandbox"}
+    assert set(ssg.FORMATS) == {"sqlite", "csv", "json", "parquet", "plaid", "plaid-sandbox"}
 
 
 def test_cli_writes_plaid_formats(tmp_path: Path) -> None:

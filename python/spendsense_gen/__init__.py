@@ -21,7 +21,9 @@ from ._dataset import (
     PRESETS,
     TABLES,
     Dataset,
+    Written,
     generate,
+    generate_to,
     read_config_file,
     resolve_config,
 )
@@ -40,6 +42,8 @@ from .errors import (
 __all__ = [
     "__version__",
     "generate",
+    "generate_to",
+    "Written",
     "Dataset",
     "resolve_config",
     "read_config_file",

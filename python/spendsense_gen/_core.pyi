@@ -13,6 +13,7 @@ __all__ = [
     "WINDOWS",
     "FEATURE_TABLES",
     "generate",
+    "write_stream",
     "resolve_config",
     "read_config_file",
     "detect_dataset",
@@ -35,6 +36,10 @@ _Columns = dict[str, Union[np.ndarray[Any, Any], list[Optional[str]]]]
 class CoreDataset:
     @property
     def n_users(self) -> int: ...
+    @property
+    def shard(self) -> Optional[tuple[int, int]]: ...
+    @property
+    def user_range(self) -> tuple[int, int]: ...
     @property
     def config_json(self) -> str: ...
     @property
@@ -73,7 +78,21 @@ class CoreDetection:
         self, out_dir: _Path, overwrite: bool = False, database: Optional[_Path] = None
     ) -> list[str]: ...
 
-def generate(config_json: str, threads: Optional[int] = None, progress: _Progress = None) -> CoreDataset: ...
+def generate(
+    config_json: str,
+    threads: Optional[int] = None,
+    progress: _Progress = None,
+    shard: Optional[tuple[int, int]] = None,
+) -> CoreDataset: ...
+def write_stream(
+    config_json: str,
+    out_dir: _Path,
+    formats: list[str],
+    overwrite: bool = False,
+    threads: Optional[int] = None,
+    shard: Optional[tuple[int, int]] = None,
+    progress: _Progress = None,
+) -> tuple[str, str, str]: ...
 def resolve_config(config_json: str) -> str: ...
 def read_config_file(path: _Path) -> str: ...
 def detect_dataset(dataset: CoreDataset, end_date: Optional[str] = None) -> CoreDetection: ...

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from os import PathLike
 from pathlib import Path
@@ -22,7 +23,7 @@ Progress = Optional[Callable[[int, int], object]]
 
 TABLES: tuple[str, ...] = ("users", "accounts", "transactions", "liabilities", "user_labels")
 #: Every output format ``Dataset.write`` and ``spendsense-gen generate --format`` know.
-FORMATS: tuple[str, ...] = ("sqlite", "csv", "json", "plaid", "plaid-sandbox")
+FORMATS: tuple[str, ...] = ("sqlite", "csv", "json", "parquet", "plaid", "plaid-sandbox")
 #: What is written when no format is given (the Plaid exports are opt-in).
 DEFAULT_FORMATS: tuple[str, ...] = ("sqlite", "csv", "json")
 ARCHETYPES: tuple[str, ...] = (
@@ -62,6 +63,17 @@ class Dataset:
     def n_users(self) -> int:
         """Number of users."""
         return self._core.n_users
+
+    @property
+    def shard(self) -> Optional[tuple[int, int]]:
+        """``(k, n)`` when this is shard k of n of a run (see :func:`generate`), else None."""
+        return self._core.shard
+
+    @property
+    def user_range(self) -> range:
+        """The user indexes held: ``range(n_users)`` of the run, or the shard's part of it."""
+        start, stop = self._core.user_range
+        return range(start, stop)
 
     @property
     def config(self) -> dict[str, Any]:
@@ -309,6 +321,7 @@ def generate(
     config: Optional[Mapping[str, Any]] = None,
     threads: Optional[int] = None,
     progress: Progress = None,
+    shard: Union[tuple[int, int], str, None] = None,
 ) -> Dataset:
     """Generate a labelled, Plaid-shaped dataset.
 
@@ -326,17 +339,37 @@ def generate(
         config: a configuration mapping (as in a config file) the other arguments override.
         threads: worker threads (default: all cores). Never changes the output.
         progress: called as ``progress(users_done, users_total)`` between chunks.
+        shard: ``(k, n)``: only shard k (0-based) of n of the run, users
+            ``k * n_users // n`` to ``(k + 1) * n_users // n``, each the same bytes as in the
+            whole run; the shards' tables, concatenated in order, are the whole run's.
 
     Raises:
         InvalidParameterError: a value is out of range (names the parameter and the range).
         UnknownKeyError: ``config`` has a key the generator does not know.
     """
+    _check_threads(threads)
+    text = _config_text(n_users, seed, end_date, months, mix, consent_ratio, config)
+    return Dataset(_core.generate(text, threads, progress, _shard(shard)))
+
+
+def _check_threads(threads: Any) -> None:
     if threads is not None and (not isinstance(threads, int) or isinstance(threads, bool) or threads < 1):
         raise InvalidParameterError(
             f"invalid threads: {threads!r} (allowed: an integer >= 1, or None for all cores)",
             "threads",
             "an integer >= 1, or None for all cores",
         )
+
+
+def _config_text(
+    n_users: Optional[int],
+    seed: Optional[int],
+    end_date: Union[str, date, None],
+    months: Optional[int],
+    mix: Union[str, Mapping[str, Any], None],
+    consent_ratio: Optional[float],
+    config: Optional[Mapping[str, Any]],
+) -> str:
     cfg = build_config(
         n_users=n_users,
         seed=seed,
@@ -347,10 +380,72 @@ def generate(
         base=config,
     )
     try:
-        text = json.dumps(cfg)
+        return json.dumps(cfg)
     except (TypeError, ValueError) as e:
         raise InvalidParameterError(f"invalid config: {e}", "config", "JSON-compatible values") from e
-    return Dataset(_core.generate(text, threads, progress))
+
+
+@dataclass(frozen=True)
+class Written:
+    """What :func:`generate_to` wrote."""
+
+    #: ``manifest.json`` as a dict: recipe, formats, row counts, SHA-256 of every file.
+    manifest: dict[str, Any]
+    #: The detector's fidelity report (``validation_report.json``).
+    report: dict[str, Any]
+    #: Users and rows written: ``users``, ``rows`` per table, ``consent_true``/``consent_false``,
+    #: ``archetypes`` (users per archetype).
+    tally: dict[str, Any]
+
+
+def generate_to(
+    out_dir: PathLikeStr = "data",
+    formats: Union[str, Iterable[str]] = DEFAULT_FORMATS,
+    n_users: Optional[int] = None,
+    seed: Optional[int] = None,
+    end_date: Union[str, date, None] = None,
+    months: Optional[int] = None,
+    mix: Union[str, Mapping[str, Any], None] = None,
+    consent_ratio: Optional[float] = None,
+    *,
+    config: Optional[Mapping[str, Any]] = None,
+    threads: Optional[int] = None,
+    shard: Union[tuple[int, int], str, None] = None,
+    overwrite: bool = False,
+    progress: Progress = None,
+) -> Written:
+    """Generate a dataset straight into ``out_dir``, for runs too large to hold in memory.
+
+    Users are simulated in chunks, each chunk written to every format (and the detector's
+    outputs) and dropped, so memory stays flat however many users there are. The files are the
+    same bytes as ``generate(...).write(out_dir, formats)``. Arguments are those of
+    :func:`generate` and :meth:`Dataset.write`; ``progress`` is called as
+    ``progress(users_done, users_total)``.
+    """
+    _check_threads(threads)
+    text = _config_text(n_users, seed, end_date, months, mix, consent_ratio, config)
+    manifest, report, tally = _core.write_stream(
+        text, out_dir, _formats(formats), overwrite, threads, _shard(shard), progress
+    )
+    return Written(json.loads(manifest), json.loads(report), json.loads(tally))
+
+
+def _shard(shard: Any) -> Optional[tuple[int, int]]:
+    """``(k, n)`` or ``"k/n"`` as a pair of ints; the range against n_users is checked in Rust."""
+    if shard is None:
+        return None
+    allowed = "(k, n) or 'k/n' with 0 <= k < n <= n_users"
+    if isinstance(shard, str):
+        parts = shard.split("/")
+        if len(parts) == 2 and all(p.strip().isdigit() for p in parts):
+            return int(parts[0]), int(parts[1])
+    elif (
+        isinstance(shard, (tuple, list))
+        and len(shard) == 2
+        and all(isinstance(x, int) and not isinstance(x, bool) and x >= 0 for x in shard)
+    ):
+        return int(shard[0]), int(shard[1])
+    raise InvalidParameterError(f"invalid shard: {shard!r} (allowed: {allowed})", "shard", allowed)
 
 
 def resolve_config(config: Mapping[str, Any]) -> dict[str, Any]:
@@ -374,6 +469,8 @@ __all__: Sequence[str] = [
     "TABLES",
     "DEFAULT_FORMATS",
     "FORMATS",
+    "Written",
+    "generate_to",
     "ARCHETYPES",
     "PRESETS",
 ]

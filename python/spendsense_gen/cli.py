@@ -2,7 +2,7 @@
 
     spendsense-gen generate [--users N] [--seed S] [--end-date D] [--months M] [--mix MIX]
                             [--consent-ratio R] [--out DIR] [--format sqlite,csv,json]
-                            [--threads N] [--config FILE] [--overwrite] [--quiet]
+                            [--threads N] [--shard K/N] [--config FILE] [--overwrite] [--quiet]
     spendsense-gen detect PATH [--out DIR] [--end-date YYYY-MM-DD] [--overwrite] [--quiet]
     spendsense-gen validate PATH [--json FILE] [--examples N] [--quiet]
     spendsense-gen load --from DIR_OR_JSON --db PATH [--quiet]
@@ -34,7 +34,7 @@ from ._dataset import (
     FORMATS,
     PRESETS,
     build_config,
-    generate,
+    generate_to,
     read_config_file,
     resolve_config,
 )
@@ -58,6 +58,7 @@ FLAGS = {
     "output.dir": "--out",
     "output.formats": "--format",
     "threads": "--threads",
+    "shard": "--shard",
     "path": "PATH",
     "source": "--from",
     "db": "--db",
@@ -136,6 +137,12 @@ def _parser() -> argparse.ArgumentParser:
     recipe(g)
     g.add_argument(
         "--threads", type=int, metavar="N", help="worker threads (default all cores; output is identical)"
+    )
+    g.add_argument(
+        "--shard",
+        metavar="K/N",
+        help="only shard K (0-based) of N of the run's users; the shards' tables, concatenated in "
+        "order, are the whole run's",
     )
     g.add_argument("--overwrite", action="store_true", help="replace existing output files")
     g.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
@@ -258,26 +265,34 @@ def _generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     cfg = resolve_config(_config(args))
     out_dir = cfg["output"]["dir"]
     formats = cfg["output"]["formats"]
+    # Streamed: users are generated and written chunk by chunk, so memory stays flat.
     bar = _Progress("users", err, not args.quiet)
     try:
-        ds = generate(config=cfg, threads=args.threads, progress=bar)
+        w = generate_to(
+            out_dir,
+            formats,
+            config=cfg,
+            threads=args.threads,
+            shard=args.shard,
+            overwrite=args.overwrite,
+            progress=bar,
+        )
     finally:
         bar.close()
-    wbar = _Progress("rows ", err, not args.quiet)
-    try:
-        manifest = ds.write(out_dir, formats, overwrite=args.overwrite, progress=wbar)
-    finally:
-        wbar.close()
     elapsed = time.monotonic() - t0
     if args.quiet:
         return 0
-    s = ds.summary()
-    rows = s["rows"]
-    arch = ", ".join(f"{k} {v}" for k, v in s["archetypes"].items())
-    files = sorted({name.split("/")[0] for name in manifest["files"]})
+    t, m = w.tally, w.manifest
+    rows = t["rows"]
+    arch = ", ".join(f"{k} {v}" for k, v in sorted(t["archetypes"].items(), key=_archetype_order))
+    files = sorted({name.split("/")[0] for name in m["files"]})
+    part = ""
+    if m.get("shard"):
+        start, stop = m["user_range"]
+        part = f" (shard {m['shard']}: users {start:,} to {stop - 1:,} of {cfg['n_users']:,})"
     print(
-        f"spendsense-gen {__version__}: {ds.n_users:,} users, seed {ds.seed}, "
-        f"{s['start_date']} to {s['end_date']}",
+        f"spendsense-gen {__version__}: {t['users']:,} users{part}, seed {m['seed']}, "
+        f"{m['start_date']} to {m['end_date']}",
         file=out,
     )
     print(
@@ -286,14 +301,19 @@ def _generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         file=out,
     )
     print(f"  archetypes: {arch}", file=out)
-    print(f"  consent: {s['consent_true']:,} yes, {s['consent_false']:,} no", file=out)
+    print(f"  consent: {t['consent_true']:,} yes, {t['consent_false']:,} no", file=out)
+    rate = t["users"] / elapsed if elapsed > 0 else 0.0
     print(
         f"  wrote {', '.join(f'{out_dir}/{f}' for f in files)} and {out_dir}/manifest.json "
-        f"in {elapsed:.2f} s",
+        f"in {elapsed:.2f} s ({rate:,.0f} users/s)",
         file=out,
     )
-    print(report_summary(ds.validation_report()), end="", file=out)
+    print(report_summary(w.report), end="", file=out)
     return 0
+
+
+def _archetype_order(item: tuple[str, int]) -> int:
+    return ARCHETYPES.index(item[0]) if item[0] in ARCHETYPES else len(ARCHETYPES)
 
 
 def _detect(args: argparse.Namespace, out: TextIO) -> int:

@@ -346,7 +346,7 @@ mod tests {
             &mut |_, _| Ok(()),
         )
         .unwrap();
-        crate::detect::run(Input::read(&mut DatasetSource(&ds), None).unwrap())
+        crate::detect::run(Input::read(&mut DatasetSource::of(&ds), None).unwrap())
     }
 
     fn fits(v: &Value, c: &Column) -> bool {

@@ -364,17 +364,30 @@ impl Input {
     }
 }
 
-/// The in-memory dataset as a row source (through the same table rows every sink writes).
-pub struct DatasetSource<'a>(pub &'a crate::generate::Dataset);
+/// Generated users (a dataset, or a chunk of one) as a row source, through the same table rows
+/// every sink writes; `end` is the run's last day.
+pub struct DatasetSource<'a> {
+    pub users: &'a [crate::model::UserData],
+    pub end: NaiveDate,
+}
+
+impl<'a> DatasetSource<'a> {
+    pub fn of(ds: &'a crate::generate::Dataset) -> DatasetSource<'a> {
+        DatasetSource {
+            users: &ds.users,
+            end: ds.config.end_date,
+        }
+    }
+}
 
 impl RowSource for DatasetSource<'_> {
     fn end_date(&mut self) -> Result<Option<NaiveDate>> {
-        Ok(Some(self.0.config.end_date))
+        Ok(Some(self.end))
     }
 
     fn rows(&mut self, table: Table, f: &mut dyn FnMut(&[Value]) -> Result<()>) -> Result<bool> {
         let mut err = None;
-        for u in &self.0.users {
+        for u in self.users {
             // The detector never reads transaction ids: skip deriving them.
             crate::tables::for_each_row_with(table, u, false, &mut |row| {
                 if err.is_none() {
@@ -406,11 +419,28 @@ pub fn parse_cell(c: &Column, s: &str) -> std::result::Result<Value<'static>, St
             "false" | "0" | "False" | "FALSE" => Value::Bool(false),
             _ => return Err(format!("'{s}' is not true/false")),
         },
-        ColType::Date => Value::Date(
-            NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                .map_err(|_| format!("'{s}' is not a YYYY-MM-DD date"))?,
-        ),
+        ColType::Date => {
+            Value::Date(parse_iso_date(s).ok_or_else(|| format!("'{s}' is not a YYYY-MM-DD date"))?)
+        }
     })
+}
+
+/// A date written exactly `YYYY-MM-DD` (four-digit year, two-digit month and day, nothing
+/// else: no sign, no spaces, no single digits), as every output writes them.
+pub fn parse_iso_date(s: &str) -> Option<NaiveDate> {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    if b.len() != 10
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !digits(0..4)
+        || !digits(5..7)
+        || !digits(8..10)
+    {
+        return None;
+    }
+    let n = |r: std::ops::Range<usize>| s[r].parse::<u32>().ok();
+    NaiveDate::from_ymd_opt(n(0..4)? as i32, n(5..7)?, n(8..10)?)
 }
 
 /// Dollars as text or float to exact cents (rounded to the nearest cent).

@@ -7,6 +7,7 @@
 use super::personas::VARIABLE_INCOME_MIN_WINDOW;
 use super::{Detection, Signals, WINDOWS};
 use crate::model::{Persona, PersonaSet};
+use chrono::NaiveDate;
 use serde_json::{json, Map, Value};
 
 fn list(s: PersonaSet) -> Value {
@@ -65,49 +66,60 @@ fn edge_figure(edge: &str, s: &Signals, n_txns: usize, n_pending: usize) -> Stri
     }
 }
 
-pub fn build(det: &Detection) -> Value {
-    let input = &det.input;
-    let consent = input.users.iter().filter(|u| u.consent).count();
-    let labelled = input.users.iter().any(|u| u.label.is_some());
-    let mut windows = Map::new();
-    let mut targets = Map::new();
-    for (wi, &window) in WINDOWS.iter().enumerate() {
-        let assignments = &det.assignments[wi];
-        let mut counts = Map::new();
-        let mut primary = Map::new();
-        for p in Persona::ALL {
-            counts.insert(
-                p.as_str().into(),
-                json!(assignments
-                    .iter()
-                    .filter(|a| a.personas.contains(p))
-                    .count()),
-            );
-            primary.insert(
-                p.as_str().into(),
-                json!(assignments.iter().filter(|a| a.primary == Some(p)).count()),
-            );
+/// One window's figures, added up over chunks of users.
+#[derive(Debug, Clone, Default)]
+struct WindowAcc {
+    counts: [usize; 5],
+    primary: [usize; 5],
+    users_with_persona: usize,
+    no_consent_users: usize,
+    compared: usize,
+    agree: usize,
+    mismatches: Vec<Value>,
+    cov_users: usize,
+    covered: usize,
+    edges: Vec<Value>,
+    edges_bad: usize,
+    /// Per persona: true positives, false positives, false negatives, true negatives.
+    tallies: [[usize; 4]; 5],
+}
+
+/// The report, built up one detection (a chunk of users) at a time: [`Acc::add`] each chunk in
+/// user order, then [`Acc::finish`]. The result is the same as [`build`] on all users at once.
+#[derive(Debug, Clone)]
+pub struct Acc {
+    end: NaiveDate,
+    users: usize,
+    consent: usize,
+    labelled: bool,
+    windows: Vec<WindowAcc>,
+}
+
+impl Acc {
+    pub fn new(end: NaiveDate) -> Acc {
+        Acc {
+            end,
+            users: 0,
+            consent: 0,
+            labelled: false,
+            windows: vec![WindowAcc::default(); WINDOWS.len()],
         }
-        let mut w = json!({
-            "start_date": crate::model::iso_date(input.end - chrono::Duration::days(window as i64 - 1)),
-            "end_date": crate::model::iso_date(input.end),
-            "persona_counts": counts,
-            "primary_counts": primary,
-            "users_with_persona": assignments.iter().filter(|a| !a.personas.is_empty()).count(),
-            "no_consent_users": assignments.iter().filter(|a| !a.consent).count(),
-            "not_observable": if window < VARIABLE_INCOME_MIN_WINDOW { json!(["variable_income"]) } else { json!([]) },
-        });
-        if labelled {
-            let mut confusion = Map::new();
-            let mut compared = 0;
-            let mut agree = 0;
-            let mut mismatches = Vec::new();
-            let mut cov_users = 0;
-            let mut covered = 0;
-            let mut edges = Vec::new();
-            let mut edges_ok = true;
-            let mut tallies = [[0usize; 4]; 5];
-            for a in assignments {
+    }
+
+    pub fn add(&mut self, det: &Detection) {
+        let input = &det.input;
+        self.users += input.users.len();
+        self.consent += input.users.iter().filter(|u| u.consent).count();
+        self.labelled |= input.users.iter().any(|u| u.label.is_some());
+        for (wi, &window) in WINDOWS.iter().enumerate() {
+            let w = &mut self.windows[wi];
+            for a in &det.assignments[wi] {
+                for (k, p) in Persona::ALL.iter().enumerate() {
+                    w.counts[k] += a.personas.contains(*p) as usize;
+                    w.primary[k] += (a.primary == Some(*p)) as usize;
+                }
+                w.users_with_persona += !a.personas.is_empty() as usize;
+                w.no_consent_users += !a.consent as usize;
                 let u = &input.users[a.user];
                 let Some(label) = &u.label else { continue };
                 let s = &det.signals[wi][a.user];
@@ -121,8 +133,8 @@ pub fn build(det: &Detection) -> Value {
                         )
                     });
                     let ok = a.detected == want && (a.consent || a.personas.is_empty());
-                    edges_ok &= ok;
-                    edges.push(json!({
+                    w.edges_bad += !ok as usize;
+                    w.edges.push(json!({
                         "user_id": u.user_id,
                         "edge_case": edge,
                         "expected": list(want),
@@ -137,11 +149,11 @@ pub fn build(det: &Detection) -> Value {
                 if !a.consent {
                     continue;
                 }
-                compared += 1;
+                w.compared += 1;
                 if a.personas == want {
-                    agree += 1;
+                    w.agree += 1;
                 } else {
-                    mismatches.push(json!({"user_id": u.user_id, "archetype": label.archetype, "label": list(want), "detected": list(a.personas)}));
+                    w.mismatches.push(json!({"user_id": u.user_id, "archetype": label.archetype, "label": list(want), "detected": list(a.personas)}));
                 }
                 for (k, p) in Persona::ALL.iter().enumerate() {
                     let idx = match (want.contains(*p), a.personas.contains(*p)) {
@@ -150,50 +162,87 @@ pub fn build(det: &Detection) -> Value {
                         (true, false) => 2,
                         (false, false) => 3,
                     };
-                    tallies[k][idx] += 1;
+                    w.tallies[k][idx] += 1;
                 }
                 if !want.is_empty() {
-                    cov_users += 1;
+                    w.cov_users += 1;
                     if !a.personas.is_empty() && behaviours(s) >= 3 {
-                        covered += 1;
+                        w.covered += 1;
                     }
                 }
             }
-            for (k, p) in Persona::ALL.iter().enumerate() {
-                if window < VARIABLE_INCOME_MIN_WINDOW && *p == Persona::VariableIncome {
-                    continue;
-                }
-                let t = tallies[k];
-                confusion.insert(
-                    p.as_str().into(),
-                    json!({"tp": t[0], "fp": t[1], "fn": t[2], "tn": t[3]}),
-                );
-            }
-            let rate = |n: usize, d: usize| if d == 0 { 1.0 } else { n as f64 / d as f64 };
-            let o = w.as_object_mut().unwrap();
-            o.insert("confusion".into(), Value::Object(confusion));
-            o.insert("agreement".into(), json!({"users": compared, "agree": agree, "rate": rate(agree, compared), "mismatches": mismatches}));
-            o.insert(
-                "coverage".into(),
-                json!({"users": cov_users, "covered": covered, "rate": rate(covered, cov_users)}),
-            );
-            o.insert("edge_cases".into(), json!(edges));
-            targets.insert(format!("agreement_{window}d"), json!(agree == compared));
-            targets.insert(format!("coverage_{window}d"), json!(covered == cov_users));
-            targets.insert(format!("edge_cases_{window}d"), json!(edges_ok));
         }
-        windows.insert(format!("{window}d"), w);
     }
-    json!({
-        "generator": "spendsense-gen",
-        "version": crate::VERSION,
-        "end_date": crate::model::iso_date(input.end),
-        "users": input.users.len(),
-        "consent": {"true": consent, "false": input.users.len() - consent},
-        "labelled": labelled,
-        "windows": windows,
-        "targets": targets,
-    })
+
+    pub fn finish(self) -> Value {
+        let end = self.end;
+        let mut windows = Map::new();
+        let mut targets = Map::new();
+        for (wi, &window) in WINDOWS.iter().enumerate() {
+            let a = &self.windows[wi];
+            let mut counts = Map::new();
+            let mut primary = Map::new();
+            for (k, p) in Persona::ALL.iter().enumerate() {
+                counts.insert(p.as_str().into(), json!(a.counts[k]));
+                primary.insert(p.as_str().into(), json!(a.primary[k]));
+            }
+            let mut w = json!({
+                "start_date": crate::model::iso_date(end - chrono::Duration::days(window as i64 - 1)),
+                "end_date": crate::model::iso_date(end),
+                "persona_counts": counts,
+                "primary_counts": primary,
+                "users_with_persona": a.users_with_persona,
+                "no_consent_users": a.no_consent_users,
+                "not_observable": if window < VARIABLE_INCOME_MIN_WINDOW { json!(["variable_income"]) } else { json!([]) },
+            });
+            if self.labelled {
+                let mut confusion = Map::new();
+                for (k, p) in Persona::ALL.iter().enumerate() {
+                    if window < VARIABLE_INCOME_MIN_WINDOW && *p == Persona::VariableIncome {
+                        continue;
+                    }
+                    let t = a.tallies[k];
+                    confusion.insert(
+                        p.as_str().into(),
+                        json!({"tp": t[0], "fp": t[1], "fn": t[2], "tn": t[3]}),
+                    );
+                }
+                let rate = |n: usize, d: usize| if d == 0 { 1.0 } else { n as f64 / d as f64 };
+                let o = w.as_object_mut().unwrap();
+                o.insert("confusion".into(), Value::Object(confusion));
+                o.insert("agreement".into(), json!({"users": a.compared, "agree": a.agree, "rate": rate(a.agree, a.compared), "mismatches": a.mismatches}));
+                o.insert(
+                    "coverage".into(),
+                    json!({"users": a.cov_users, "covered": a.covered, "rate": rate(a.covered, a.cov_users)}),
+                );
+                o.insert("edge_cases".into(), json!(a.edges));
+                targets.insert(format!("agreement_{window}d"), json!(a.agree == a.compared));
+                targets.insert(
+                    format!("coverage_{window}d"),
+                    json!(a.covered == a.cov_users),
+                );
+                targets.insert(format!("edge_cases_{window}d"), json!(a.edges_bad == 0));
+            }
+            windows.insert(format!("{window}d"), w);
+        }
+        json!({
+            "generator": "spendsense-gen",
+            "version": crate::VERSION,
+            "end_date": crate::model::iso_date(end),
+            "users": self.users,
+            "consent": {"true": self.consent, "false": self.users - self.consent},
+            "labelled": self.labelled,
+            "windows": windows,
+            "targets": targets,
+        })
+    }
+}
+
+/// The report of one detection (all its users at once).
+pub fn build(det: &Detection) -> Value {
+    let mut acc = Acc::new(det.input.end);
+    acc.add(det);
+    acc.finish()
 }
 
 /// A readable summary of a report, for the CLI.

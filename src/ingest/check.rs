@@ -847,8 +847,9 @@ impl Visit for Checker {
     }
 }
 
-/// How an id missing from the data is looked up elsewhere (the loader: in the database).
-pub type Lookup<'a> = &'a mut dyn FnMut(Table, &str) -> bool;
+/// How an id missing from the data is looked up elsewhere (the loader: in the database): `None`
+/// when it is not there either; for an account, its owner's `user_id`.
+pub type Lookup<'a> = &'a mut dyn FnMut(Table, &str) -> Option<String>;
 
 impl Checker {
     /// The checks across rows. `exists` says whether an id the data refers to but does not
@@ -901,9 +902,9 @@ impl Checker {
         let missing_user = |ids: &Ids, i: u32, exists: &mut Option<Lookup>| -> bool {
             i != NONE
                 && !ids.is_defined(i)
-                && !exists
+                && exists
                     .as_mut()
-                    .is_some_and(|f| f(Table::Users, &ids.names[i as usize]))
+                    .is_none_or(|f| f(Table::Users, &ids.names[i as usize]).is_none())
         };
         // Resolve each undefined id once against the target.
         let mut user_missing = vec![false; self.user_ids.names.len()];
@@ -911,11 +912,16 @@ impl Checker {
             *m = missing_user(&self.user_ids, i as u32, exists);
         }
         let mut account_missing = vec![false; self.account_ids.names.len()];
+        // Owners of accounts the input uses but the target already holds.
+        let mut target_owner: Vec<Option<String>> = vec![None; self.account_ids.names.len()];
         for (i, m) in account_missing.iter_mut().enumerate() {
-            *m = !self.account_ids.is_defined(i as u32)
-                && !exists
-                    .as_mut()
-                    .is_some_and(|f| f(Table::Accounts, &self.account_ids.names[i]));
+            if self.account_ids.is_defined(i as u32) {
+                continue;
+            }
+            target_owner[i] = exists
+                .as_mut()
+                .and_then(|f| f(Table::Accounts, &self.account_ids.names[i]));
+            *m = target_owner[i].is_none();
         }
         let mut findings = Vec::new();
         let uname = |i: u32| self.user_ids.names[i as usize].to_string();
@@ -940,6 +946,13 @@ impl Checker {
                 row_of[a.id as usize] = Some(r);
             }
         }
+        // The owner of account `a`: from the input's accounts, else from the target.
+        let owner_of = |a: u32, owners: &[u32], target: &[Option<String>]| -> Option<String> {
+            match owners[a as usize] {
+                NONE => target[a as usize].clone(),
+                o => Some(self.user_ids.names[o as usize].to_string()),
+            }
+        };
         for x in &self.txns {
             let loc = self.txn_loc(x.loc);
             if x.account != NONE && account_missing[x.account as usize] {
@@ -952,16 +965,17 @@ impl Checker {
                     "no such account in accounts".into(),
                 ));
             } else if x.account != NONE && x.user != NONE {
-                let o = owners[x.account as usize];
-                if o != NONE && o != x.user {
-                    findings.push(Finding::new(
-                        Rule::ForeignKey,
-                        Some(Table::Transactions),
-                        loc,
-                        Some("user_id".into()),
-                        Some(uname(x.user)),
-                        format!("account {} belongs to {}", aname(x.account), uname(o)),
-                    ));
+                if let Some(o) = owner_of(x.account, &owners, &target_owner) {
+                    if o != uname(x.user) {
+                        findings.push(Finding::new(
+                            Rule::ForeignKey,
+                            Some(Table::Transactions),
+                            loc,
+                            Some("user_id".into()),
+                            Some(uname(x.user)),
+                            format!("account {} belongs to {o}", aname(x.account)),
+                        ));
+                    }
                 }
             }
             if x.user != NONE && user_missing[x.user as usize] {
@@ -999,15 +1013,19 @@ impl Checker {
                         "a second liability for this account".into(),
                     ));
                 }
-                let o = owners[l.account as usize];
-                if o != NONE && l.user != NONE && o != l.user {
+                let o = owner_of(l.account, &owners, &target_owner);
+                if l.user != NONE && o.as_ref().is_some_and(|o| *o != uname(l.user)) {
                     findings.push(Finding::new(
                         Rule::ForeignKey,
                         Some(t),
                         l.loc,
                         Some("user_id".into()),
                         Some(uname(l.user)),
-                        format!("account {} belongs to {}", aname(l.account), uname(o)),
+                        format!(
+                            "account {} belongs to {}",
+                            aname(l.account),
+                            o.unwrap_or_default()
+                        ),
                     ));
                 }
                 if let Some(a) = row_of[l.account as usize].map(|r| &self.accounts[r]) {
@@ -1433,7 +1451,7 @@ impl Checker {
                 .map(|&i| &self.txns[i as usize])
                 .filter(|x| x.pending)
                 .map(|x| x.amount.unwrap())
-                .sum();
+                .fold(0, Cents::saturating_add);
             // Backwards from the current balance: eod(d) for each day with postings.
             let mut days: Vec<(NaiveDate, Cents, bool, bool, Cents)> = Vec::new(); // (date, effect, debit, fee, fees)
             for &i in list.iter() {
@@ -1447,10 +1465,11 @@ impl Checker {
                     days.push((d, 0, false, false, 0));
                 }
                 let last = days.last_mut().unwrap();
-                last.1 += sign * amt;
+                // Saturating: absurd amounts (up to the 1e13 dollar cap) must not wrap.
+                last.1 = last.1.saturating_add(sign * amt);
                 if fee {
                     last.3 = true;
-                    last.4 += amt;
+                    last.4 = last.4.saturating_add(amt);
                 } else if amt > 0 {
                     last.2 = true;
                 }
@@ -1459,7 +1478,7 @@ impl Checker {
             let mut eod = Vec::with_capacity(days.len());
             for &(d, effect, ..) in days.iter().rev() {
                 eod.push((d, bal));
-                bal -= effect;
+                bal = bal.saturating_sub(effect);
             }
             eod.reverse();
             let opening = bal;
@@ -1493,8 +1512,8 @@ impl Checker {
                         if b < 0 && !fee && (debit || prev >= 0) {
                             findings.push(fail("balance_current", fmt_money(current), format!("{name}: below zero at the end of {d} ({}) without an overdraft fee that day", fmt_money(b))));
                         }
-                        if fee && b + fees >= 0 {
-                            findings.push(fail("balance_current", fmt_money(current), format!("{name}: an overdraft fee on {d} while the balance before it was {}", fmt_money(b + fees))));
+                        if fee && b.saturating_add(fees) >= 0 {
+                            findings.push(fail("balance_current", fmt_money(current), format!("{name}: an overdraft fee on {d} while the balance before it was {}", fmt_money(b.saturating_add(fees)))));
                         }
                         prev = b;
                     }
@@ -1512,7 +1531,7 @@ impl Checker {
             match kind {
                 AccKind::Checking | AccKind::SavingsLike | AccKind::OtherDepository => {
                     if let Some(av) = a.available {
-                        if av != current - pending {
+                        if av != current.saturating_sub(pending) {
                             findings.push(fail(
                                 "balance_available",
                                 fmt_money(av),
@@ -1520,7 +1539,7 @@ impl Checker {
                                     "{name}: current {} minus pending {} is {}",
                                     fmt_money(current),
                                     fmt_money(pending),
-                                    fmt_money(current - pending)
+                                    fmt_money(current.saturating_sub(pending))
                                 ),
                             ));
                         }
@@ -1528,7 +1547,7 @@ impl Checker {
                 }
                 AccKind::Credit => {
                     if let (Some(av), Some(limit)) = (a.available, a.limit) {
-                        let want = (limit - current - pending).max(0);
+                        let want = limit.saturating_sub(current).saturating_sub(pending).max(0);
                         if av != want {
                             findings.push(fail(
                                 "balance_available",
@@ -1595,9 +1614,9 @@ impl Checker {
                             .map(|&i| &self.txns[i as usize])
                             .filter(|x| !x.pending && x.date.unwrap() > sd)
                             .map(|x| sign * x.amount.unwrap())
-                            .sum()
+                            .fold(0, Cents::saturating_add)
                     };
-                    let at = current - after;
+                    let at = current.saturating_sub(after);
                     if at != sb {
                         findings.push(Finding::new(
                             Rule::Statement,
@@ -1724,8 +1743,14 @@ impl Checker {
             0.0
         };
         let split = format!("{yes} of {n} users consent ({share:.1}%)");
-        if let Some(r) = meta.consent_ratio {
-            let expected_no = (n as f64 * (1.0 - r) + 0.5).floor() as u64;
+        if let (Some(shard), Some(r)) = (&meta.shard, meta.consent_ratio) {
+            // The plan splits consent over the whole run, not per shard.
+            self.tally.note(
+                Rule::Consent,
+                format!("{split}; consent_ratio {r} (shard {shard}: the exact split holds for the whole run)"),
+            );
+        } else if let Some(r) = meta.consent_ratio {
+            let expected_no = crate::config::no_consent_count(n, r);
             if n - yes != expected_no {
                 self.tally.add(Finding::new(
                     Rule::Consent,

@@ -164,13 +164,20 @@ pub fn user_rows(i: u32, user: &Value, v: &mut dyn Visit) -> Result<()> {
         Some(other) => not_a(
             v,
             Table::UserLabels,
-            at(Part::Labels, 0),
+            at(Part::User, 0),
             "labels",
             "an object",
             other,
         ),
     }
-    for (j, a) in list(v, obj, "accounts", Table::Accounts, at(Part::Account, 0)) {
+    for (j, a) in list(
+        v,
+        obj,
+        "accounts",
+        "accounts",
+        Table::Accounts,
+        at(Part::User, 0),
+    ) {
         let loc = at(Part::Account, j);
         match a.as_object() {
             Some(a) => emit(
@@ -190,8 +197,9 @@ pub fn user_rows(i: u32, user: &Value, v: &mut dyn Visit) -> Result<()> {
         v,
         obj,
         "transactions",
+        "transactions",
         Table::Transactions,
-        at(Part::Transaction, 0),
+        at(Part::User, 0),
     ) {
         let loc = at(Part::Transaction, j);
         match t.as_object() {
@@ -216,7 +224,7 @@ pub fn user_rows(i: u32, user: &Value, v: &mut dyn Visit) -> Result<()> {
                     v.finding(Finding::new(
                         Rule::Columns,
                         Some(Table::Liabilities),
-                        at(Part::Credit, 0),
+                        at(Part::User, 0),
                         Some(format!("liabilities.{key}")),
                         None,
                         format!("unknown key '{key}' (keys: credit, student, mortgage)"),
@@ -228,7 +236,8 @@ pub fn user_rows(i: u32, user: &Value, v: &mut dyn Visit) -> Result<()> {
                 (Part::Student, "student", STUDENT, &[][..]),
                 (Part::Mortgage, "mortgage", MORTGAGE, MORTGAGE_IGNORED),
             ] {
-                for (j, x) in list(v, l, key, Table::Liabilities, at(part, 0)) {
+                let what = format!("liabilities.{key}");
+                for (j, x) in list(v, l, key, &what, Table::Liabilities, at(Part::User, 0)) {
                     let loc = at(part, j);
                     let Some(x) = x.as_object() else {
                         not_a(v, Table::Liabilities, loc, "liability", "an object", x);
@@ -252,7 +261,7 @@ pub fn user_rows(i: u32, user: &Value, v: &mut dyn Visit) -> Result<()> {
         Some(other) => not_a(
             v,
             Table::Liabilities,
-            at(Part::Credit, 0),
+            at(Part::User, 0),
             "liabilities",
             "an object",
             other,
@@ -368,10 +377,13 @@ fn labels(loc: Loc, l: &Map<String, Value>, uid: Option<&str>, v: &mut dyn Visit
 }
 
 /// The list under `key` (absent or null is an empty list; anything else is a finding).
+/// The list under `key` of `obj`; anything else is a finding on `what` at `loc` (the object
+/// holding the list).
 fn list<'a>(
     v: &mut dyn Visit,
     obj: &'a Map<String, Value>,
     key: &str,
+    what: &str,
     table: Table,
     loc: Loc,
 ) -> impl Iterator<Item = (u32, &'a Value)> {
@@ -379,7 +391,7 @@ fn list<'a>(
         Some(Value::Array(xs)) => xs,
         None | Some(Value::Null) => &[],
         Some(other) => {
-            not_a(v, table, loc, key, "a list", other);
+            not_a(v, table, loc, what, "a list", other);
             &[]
         }
     };

@@ -164,13 +164,29 @@ pub fn load(from: &Path, db: &Path, check: Check) -> Result<Loaded> {
         let loaded = load_into(&mut conn, kind, from, db, false, check)?;
         Ok(loaded)
     } else {
-        let staged = Staged::new(db, false)?;
-        let loaded = {
-            let mut conn = Connection::open(staged.path()).map_err(|e| Error::output(db, e))?;
-            load_into(&mut conn, kind, from, db, true, check)?
-        };
-        staged.commit()?;
-        Ok(loaded)
+        // Folders created for the new file are removed again when the load fails.
+        let mut new_dirs: Vec<std::path::PathBuf> = db
+            .ancestors()
+            .skip(1)
+            .take_while(|p| !p.as_os_str().is_empty() && !p.exists())
+            .map(Path::to_path_buf)
+            .collect();
+        let result = (|| {
+            let staged = Staged::new(db, false)?;
+            let loaded = {
+                let mut conn = Connection::open(staged.path()).map_err(|e| Error::output(db, e))?;
+                load_into(&mut conn, kind, from, db, true, check)?
+            };
+            staged.commit()?;
+            Ok(loaded)
+        })();
+        if result.is_err() {
+            // Innermost first; remove_dir only removes empty folders.
+            for d in new_dirs.drain(..) {
+                let _ = std::fs::remove_dir(d);
+            }
+        }
+        result
     }
 }
 
@@ -234,9 +250,19 @@ fn load_into(
             ..
         } = ins;
         // Ids the input refers to but does not hold may already be in the database.
-        let mut exists = |t: Table, id: &str| -> bool {
-            let sql = format!("SELECT 1 FROM {} WHERE {} = ?1", t.name(), t.primary_key());
-            tx.query_row(&sql, [id], |_| Ok(())).is_ok()
+        // For an account, its owner comes back too (rows added to it must be the owner's).
+        let mut exists = |t: Table, id: &str| -> Option<String> {
+            let owner = if t == Table::Accounts {
+                "user_id"
+            } else {
+                "''"
+            };
+            let sql = format!(
+                "SELECT {owner} FROM {} WHERE {} = ?1",
+                t.name(),
+                t.primary_key()
+            );
+            tx.query_row(&sql, [id], |r| r.get::<_, String>(0)).ok()
         };
         checker.finish(&meta, Some(&mut exists), false);
         (meta, checker, inserted)
@@ -358,6 +384,9 @@ fn write_metadata(tx: &Transaction, meta: &Meta) -> rusqlite::Result<()> {
     }
     if let Some(r) = meta.consent_ratio {
         rows.push(("consent_ratio", r.to_string()));
+    }
+    if let Some(s) = &meta.shard {
+        rows.push(("shard", s.clone()));
     }
     for (k, v) in rows {
         tx.execute("INSERT INTO metadata (key, value) VALUES (?1, ?2)", [k, &v])?;

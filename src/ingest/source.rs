@@ -102,6 +102,8 @@ pub struct Meta {
     pub n_users: Option<u64>,
     pub seed: Option<u64>,
     pub version: Option<String>,
+    /// `k/n` when the data is one shard of a run.
+    pub shard: Option<String>,
     /// Where these came from (`metadata table`, `users.json header`, `manifest.json`).
     pub from: Option<String>,
 }
@@ -342,6 +344,7 @@ fn manifest_meta(candidates: &[PathBuf]) -> Meta {
             n_users: v.pointer("/config/n_users").and_then(Value::as_u64),
             seed: v.get("seed").and_then(Value::as_u64),
             version: v.get("version").and_then(Value::as_str).map(str::to_string),
+            shard: v.get("shard").and_then(Value::as_str).map(str::to_string),
             from: Some(p.display().to_string()),
         };
     }
@@ -419,6 +422,7 @@ fn scan_sqlite(path: &Path, v: &mut dyn Visit) -> Result<Meta> {
             n_users: get("n_users").and_then(|s| s.parse().ok()),
             seed: get("seed").and_then(|s| s.parse().ok()),
             version: get("version"),
+            shard: get("shard"),
             from: Some("metadata table".into()),
         };
     }
@@ -562,6 +566,10 @@ pub fn read_json(input: impl std::io::Read, v: &mut dyn Visit) -> Result<Meta> {
         seed: head.get("seed").and_then(Value::as_u64),
         version: head
             .get("version")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        shard: head
+            .get("shard")
             .and_then(Value::as_str)
             .map(str::to_string),
         from,

@@ -40,7 +40,7 @@ impl Detected {
 pub fn detect_dataset(ds: &Dataset, end: Option<NaiveDate>) -> Result<Detected> {
     let no_transactions = ds.users.iter().all(|u| u.transactions.is_empty());
     let end = end.or(no_transactions.then_some(ds.config.end_date));
-    let input = Input::read(&mut DatasetSource(ds), end)?;
+    let input = Input::read(&mut DatasetSource::of(ds), end)?;
     Ok(Detected::new(crate::detect::run(input)))
 }
 
@@ -247,6 +247,11 @@ mod tests {
         let db = dir.join("spendsense.db");
         std::fs::create_dir_all(&dir).unwrap();
         super::super::sqlite::write(&ds, &db, false, &mut no_check()).unwrap();
+        // A database as someone else's tool would have it: without the detector's table.
+        rusqlite::Connection::open(&db)
+            .unwrap()
+            .execute_batch("DROP TABLE persona_assignments")
+            .unwrap();
         let d = detect_path(&db, None).unwrap();
         let out = dir.join("out");
         write(&d, &out, Some(&db), false, &mut no_check()).unwrap();

@@ -3,9 +3,9 @@
 //! `personal_finance_category` nested, liabilities grouped as `credit` / `student` / `mortgage`).
 //! Serialized straight from borrowed structs (no intermediate JSON tree).
 
-use super::{Check, Staged};
+use super::{Run, Staged, Writer};
+use crate::detect::Detection;
 use crate::error::{Error, Result};
-use crate::generate::Dataset;
 use crate::model::{dollars, iso_date, Cents, Liability, LoanKind, UserData};
 use crate::sim::merchants::pfc_primary;
 use chrono::NaiveDate;
@@ -13,7 +13,7 @@ use serde::{Serialize, Serializer};
 use serde_json::{json, Value};
 use std::borrow::Cow;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Cents written as a JSON number of dollars.
 struct Dollars(Cents);
@@ -290,43 +290,79 @@ pub fn user_value(u: &UserData) -> Value {
     serde_json::to_value(user_json(u)).expect("user records serialize")
 }
 
-/// Writes the file and renames it into place.
-pub fn write(ds: &Dataset, path: &Path, overwrite: bool, check: Check) -> Result<()> {
-    stage(ds, path, overwrite, check)?.commit()
+/// `users.json` being written: the head, then one user per line as chunks arrive.
+pub struct JsonWriter {
+    staged: Staged,
+    shown: PathBuf,
+    w: std::io::BufWriter<std::fs::File>,
+    first: bool,
 }
 
-/// Writes the file under its temporary name; the caller commits it.
-pub fn stage(ds: &Dataset, path: &Path, overwrite: bool, check: Check) -> Result<Staged> {
-    let staged = Staged::new(path, overwrite)?;
-    let err = |e: std::io::Error| Error::output(path, e);
-    let file = std::fs::File::create(staged.path()).map_err(err)?;
-    let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
-    let c = &ds.config;
-    let head = json!({
-        "generator": "spendsense-gen",
-        "version": crate::VERSION,
-        "seed": c.seed,
-        "start_date": iso_date(c.start_date()),
-        "end_date": iso_date(c.end_date),
-        "n_users": ds.users.len(),
-        "consent_ratio": c.consent_ratio,
-    });
-    let head = head.to_string();
-    // `{...head, "users": [` then one user per line.
-    write!(w, "{},\"users\":[", &head[..head.len() - 1]).map_err(err)?;
-    let total = ds.users.len() as u64;
-    for (i, u) in ds.users.iter().enumerate() {
-        if i > 0 {
-            w.write_all(b",").map_err(err)?;
+impl JsonWriter {
+    /// Creates the file (under its temporary name) and writes the head.
+    pub fn open(run: Run, path: &Path, overwrite: bool) -> Result<JsonWriter> {
+        let staged = Staged::new(path, overwrite)?;
+        let err = |e: std::io::Error| Error::output(path, e);
+        let file = std::fs::File::create(staged.path()).map_err(err)?;
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+        let c = run.config;
+        let mut head = json!({
+            "generator": "spendsense-gen",
+            "version": crate::VERSION,
+            "seed": c.seed,
+            "start_date": iso_date(c.start_date()),
+            "end_date": iso_date(c.end_date),
+            "n_users": c.n_users,
+            "consent_ratio": c.consent_ratio,
+        });
+        if let Some(shard) = run.shard {
+            head["shard"] = json!(shard.label());
         }
-        w.write_all(b"\n").map_err(err)?;
-        serde_json::to_writer(&mut w, &user_json(u)).map_err(|e| Error::output(path, e))?;
-        if i % 256 == 255 {
-            check(i as u64 + 1, total)?;
-        }
+        let head = head.to_string();
+        // `{...head, "users": [` then one user per line.
+        write!(w, "{},\"users\":[", &head[..head.len() - 1]).map_err(err)?;
+        Ok(JsonWriter {
+            staged,
+            shown: path.to_path_buf(),
+            w,
+            first: true,
+        })
     }
-    w.write_all(b"\n]}\n").map_err(err)?;
-    w.flush().map_err(err)?;
-    drop(w);
-    Ok(staged)
+}
+
+impl Writer for JsonWriter {
+    fn write(&mut self, users: &[UserData], _: Option<&Detection>) -> Result<()> {
+        let shown = &self.shown;
+        let err = |e: std::io::Error| Error::output(shown, e);
+        for u in users {
+            if !self.first {
+                self.w.write_all(b",").map_err(err)?;
+            }
+            self.first = false;
+            self.w.write_all(b"\n").map_err(err)?;
+            serde_json::to_writer(&mut self.w, &user_json(u))
+                .map_err(|e| Error::output(shown, e))?;
+        }
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>) -> Result<Staged> {
+        let mut this = *self;
+        let shown = this.shown.clone();
+        let err = |e: std::io::Error| Error::output(&shown, e);
+        this.w.write_all(b"\n]}\n").map_err(err)?;
+        this.w.flush().map_err(err)?;
+        drop(this.w);
+        Ok(this.staged)
+    }
+}
+
+/// Writes `users.json` of `ds` and renames it into place.
+pub fn write(
+    ds: &crate::generate::Dataset,
+    path: &Path,
+    overwrite: bool,
+    check: super::Check,
+) -> Result<()> {
+    super::write_format(ds, crate::config::Format::Json, path, overwrite, check)
 }

@@ -1,9 +1,9 @@
 //! `manifest.json`: what produced the outputs (seed, effective configuration, generator version,
 //! the pinned crate versions that decide seeded output) and a SHA-256 of every output file.
 
+use super::{Run, Tally};
 use crate::config::Format;
 use crate::error::{Error, Result};
-use crate::generate::Dataset;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 use std::io::Read;
@@ -57,7 +57,8 @@ impl Manifest {
     /// same data written to two folders has the same manifest), the formats written, and the
     /// size and hash of every file of `outputs` (files, or folders whose files are listed).
     pub fn build(
-        ds: &Dataset,
+        run: Run,
+        tally: &Tally,
         formats: &[Format],
         out_dir: &Path,
         outputs: &[PathBuf],
@@ -95,20 +96,22 @@ impl Manifest {
             files.insert(k, v);
         }
         let mut counts = Map::new();
-        for t in crate::tables::Table::ALL {
-            let n: usize = ds.users.iter().map(|u| t.row_count(u)).sum();
+        for (t, n) in crate::tables::Table::ALL.iter().zip(tally.rows) {
             counts.insert(t.name().into(), json!(n));
         }
-        let mut recipe = ds.config.to_value();
+        let mut recipe = run.config.to_value();
         recipe.as_object_mut().unwrap().remove("output");
+        let range = run.user_range();
         let value = json!({
             "generator": "spendsense-gen",
             "version": crate::VERSION,
-            "seed": ds.config.seed,
+            "seed": run.config.seed,
+            "shard": run.shard.map(|s| s.label()),
+            "user_range": [range.start, range.end],
             "config": recipe,
             "formats": formats.iter().map(|f| f.as_str()).collect::<Vec<_>>(),
-            "start_date": ds.config.start_date().format("%Y-%m-%d").to_string(),
-            "end_date": ds.config.end_date.format("%Y-%m-%d").to_string(),
+            "start_date": run.config.start_date().format("%Y-%m-%d").to_string(),
+            "end_date": run.config.end_date.format("%Y-%m-%d").to_string(),
             "crates": PINNED.iter().map(|(k, v)| (k.to_string(), json!(v))).collect::<Map<_, _>>(),
             "row_counts": counts,
             "files": files,

@@ -1,6 +1,12 @@
 //! Output formats, one file each, and what they share: atomic writing (a temporary name renamed
 //! into place, so a failure or Ctrl-C never leaves a partial file where one was asked for), the
 //! overwrite check, and the run that writes several formats plus `manifest.json`.
+//!
+//! Every format is a [`Writer`]: it is opened, handed the users in chunks of [`CHUNK`] (in user
+//! order, with the detector's results for the same users), and finished under its temporary
+//! name. [`drive`] feeds chunks to every writer, each on its own thread, so the same code writes
+//! an in-memory [`Dataset`] ([`write_all`]) and a run streamed from the generator
+//! ([`write_stream`]) that never holds more than a few chunks: the bytes are the same either way.
 
 pub mod csv;
 pub mod detection;
@@ -11,12 +17,15 @@ pub mod plaid;
 pub mod plaid_sandbox;
 pub mod sqlite;
 
-use crate::config::Format;
+use crate::config::{Config, Format};
+use crate::detect::input::{DatasetSource, Input};
+use crate::detect::{report, Detection};
 use crate::error::{Error, Result};
-use crate::generate::Dataset;
+use crate::generate::{Dataset, Shard, CHUNK};
+use crate::model::UserData;
+use crate::tables::Table;
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Condvar, Mutex, OnceLock};
 
 /// Called every so often while writing, with (rows done, rows total); returning an error (e.g.
 /// [`Error::Interrupted`]) abandons the output.
@@ -105,32 +114,251 @@ fn remove_path(p: &Path) {
     }
 }
 
-/// What [`write_all`] wrote: the manifest and the detector's report.
+/// What a run is, as the writers record it: the configuration and, for a shard, which one.
+#[derive(Debug, Clone, Copy)]
+pub struct Run<'a> {
+    pub config: &'a Config,
+    pub shard: Option<Shard>,
+}
+
+impl<'a> Run<'a> {
+    pub fn of(ds: &'a Dataset) -> Run<'a> {
+        Run {
+            config: &ds.config,
+            shard: ds.shard,
+        }
+    }
+
+    /// The user indexes of the run (or of its shard).
+    pub fn user_range(&self) -> std::ops::Range<u64> {
+        match self.shard {
+            Some(s) => s.range(self.config.n_users),
+            None => 0..self.config.n_users,
+        }
+    }
+}
+
+/// One output being written chunk by chunk.
+pub trait Writer: Send {
+    /// Writes the next users (in user order) and, when the run has one, their detection (its
+    /// users are exactly `users`).
+    fn write(&mut self, users: &[UserData], det: Option<&Detection>) -> Result<()>;
+    /// Completes the output under its temporary name; commit the result to move it into place.
+    fn finish(self: Box<Self>) -> Result<Staged>;
+    /// Whether [`Writer::write`] needs the detection.
+    fn needs_detection(&self) -> bool {
+        false
+    }
+}
+
+/// Opens the writer of `format` at `path`.
+pub fn open(format: Format, run: Run, path: &Path, overwrite: bool) -> Result<Box<dyn Writer>> {
+    Ok(match format {
+        Format::Sqlite => Box::new(sqlite::SqliteWriter::open(run, path, overwrite)?),
+        Format::Csv => Box::new(csv::CsvWriter::open(path, overwrite)?),
+        Format::Json => Box::new(json::JsonWriter::open(run, path, overwrite)?),
+        Format::Parquet => Box::new(parquet::TablesWriter::open(path, overwrite)?),
+        Format::Plaid => Box::new(plaid::PlaidWriter::open(path, overwrite)?),
+        Format::PlaidSandbox => Box::new(plaid_sandbox::SandboxWriter::open(path, overwrite)?),
+    })
+}
+
+/// What a run wrote, counted while it was written.
+#[derive(Debug, Clone, Default)]
+pub struct Tally {
+    pub users: u64,
+    /// Rows per table, in [`Table::ALL`] order.
+    pub rows: [u64; 5],
+    pub consent: u64,
+    /// Users per archetype, by name.
+    pub archetypes: std::collections::BTreeMap<&'static str, u64>,
+}
+
+impl Tally {
+    fn add(&mut self, users: &[UserData]) {
+        self.users += users.len() as u64;
+        for (k, t) in Table::ALL.iter().enumerate() {
+            self.rows[k] += users.iter().map(|u| t.row_count(u) as u64).sum::<u64>();
+        }
+        for u in users {
+            self.consent += u.user.consent_status as u64;
+            *self
+                .archetypes
+                .entry(u.label.archetype.as_str())
+                .or_default() += 1;
+        }
+    }
+
+    pub fn total_rows(&self) -> u64 {
+        self.rows.iter().sum()
+    }
+
+    pub fn to_value(&self) -> serde_json::Value {
+        let rows: serde_json::Map<String, serde_json::Value> = Table::ALL
+            .iter()
+            .zip(self.rows)
+            .map(|(t, n)| (t.name().to_string(), n.into()))
+            .collect();
+        serde_json::json!({
+            "users": self.users,
+            "rows": rows,
+            "consent_true": self.consent,
+            "consent_false": self.users - self.consent,
+            "archetypes": self.archetypes,
+        })
+    }
+}
+
+/// Runs the detector on one chunk of users (its windows end on the run's end date).
+pub fn detect_chunk(config: &Config, users: &[UserData]) -> Result<Detection> {
+    let end = config.end_date;
+    let input = Input::read(&mut DatasetSource { users, end }, Some(end))?;
+    Ok(crate::detect::run(input))
+}
+
+/// A chunk of users: borrowed from an in-memory dataset, or owned fresh from the generator.
+pub type Chunk<'a> = Cow<'a, [UserData]>;
+
+/// Where chunks come from: calls its argument with each chunk, in user order.
+pub type Source<'a, 's> =
+    &'a mut (dyn FnMut(&mut dyn FnMut(Chunk<'s>) -> Result<()>) -> Result<()> + Send);
+
+/// Feeds the chunks `source` produces to every writer and returns them finished (staged, not
+/// committed), with the tally and, when `report` is asked for or a writer needs it, the
+/// detector's report. Each chunk goes to the writers in parallel, one thread each; `source`
+/// runs on a thread of its own, one chunk ahead. `check(users done)` runs after every chunk;
+/// an error from it, from the source or from a writer stops everything (the staged outputs are
+/// then dropped, which deletes them).
+pub fn drive<'s>(
+    config: &Config,
+    writers: Vec<Box<dyn Writer + 's>>,
+    want_report: bool,
+    source: Source<'_, 's>,
+    check: Check,
+) -> Result<(Vec<Staged>, Tally, Option<serde_json::Value>)> {
+    let detect = want_report || writers.iter().any(|w| w.needs_detection());
+    let mut writers = writers;
+    let mut tally = Tally::default();
+    let mut acc = detect.then(|| report::Acc::new(config.end_date));
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Chunk<'s>>(1);
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let produced = std::thread::scope(|scope| -> Result<()> {
+        let stop = &stop;
+        let producer = scope.spawn(move || {
+            source(&mut |chunk| {
+                if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    return Err(Error::Interrupted);
+                }
+                tx.send(chunk).map_err(|_| Error::Interrupted)
+            })
+        });
+        let consumed = (|| -> Result<()> {
+            for chunk in rx.iter() {
+                let det = if detect {
+                    Some(detect_chunk(config, &chunk)?)
+                } else {
+                    None
+                };
+                if let (Some(acc), Some(det)) = (acc.as_mut(), det.as_ref()) {
+                    acc.add(det);
+                }
+                let results: Vec<Result<()>> = std::thread::scope(|s| {
+                    let (chunk, det) = (&chunk, det.as_ref());
+                    let handles: Vec<_> = writers
+                        .iter_mut()
+                        .map(|w| s.spawn(move || w.write(chunk, det)))
+                        .collect();
+                    handles
+                        .into_iter()
+                        .map(|h| h.join().unwrap_or(Err(Error::Interrupted)))
+                        .collect()
+                });
+                results.into_iter().collect::<Result<Vec<()>>>()?;
+                tally.add(&chunk);
+                check(tally.users, 0)?;
+            }
+            Ok(())
+        })();
+        if consumed.is_err() {
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            drop(rx);
+        }
+        let from_source = producer.join().unwrap_or(Err(Error::Interrupted));
+        // Report the cause: a writer's or check's error first, else the source's.
+        consumed.and(from_source)
+    });
+    produced?;
+    let staged = writers
+        .into_iter()
+        .map(|w| w.finish())
+        .collect::<Result<Vec<_>>>()?;
+    Ok((staged, tally, acc.map(report::Acc::finish)))
+}
+
+/// The chunks of an in-memory dataset, as [`drive`] takes them: [`CHUNK`] users each, borrowed.
+fn dataset_chunks<'s>(
+    ds: &'s Dataset,
+) -> impl FnMut(&mut dyn FnMut(Chunk<'s>) -> Result<()>) -> Result<()> + Send + 's {
+    move |f| {
+        for c in ds.users.chunks(CHUNK) {
+            f(Cow::Borrowed(c))?;
+        }
+        Ok(())
+    }
+}
+
+/// What [`write_all`] and [`write_stream`] wrote: the manifest, the detector's report, and the
+/// tally of users and rows.
 #[derive(Debug, Clone)]
 pub struct Written {
     pub manifest: manifest::Manifest,
     pub report: serde_json::Value,
+    pub tally: Tally,
 }
 
-/// One output of [`write_all`]: a format, or the detector's files.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Job {
-    Format(Format),
-    /// `features/*.parquet` and `validation_report.json`.
-    Detection,
+/// Writes one format of an in-memory dataset to `path` (a SQLite database includes the
+/// detector's `persona_assignments` table). `check(rows done, rows in all)` runs between chunks.
+pub fn write_format(
+    ds: &Dataset,
+    format: Format,
+    path: &Path,
+    overwrite: bool,
+    check: Check,
+) -> Result<()> {
+    let w = open(format, Run::of(ds), path, overwrite)?;
+    let total = total_rows(ds);
+    let mut rows = 0u64;
+    let mut done_users = 0usize;
+    let mut progress = |users: u64, _: u64| -> Result<()> {
+        for u in &ds.users[done_users..users as usize] {
+            rows += Table::ALL
+                .iter()
+                .map(|t| t.row_count(u) as u64)
+                .sum::<u64>();
+        }
+        done_users = users as usize;
+        check(rows, total)
+    };
+    let (staged, _, _) = drive(
+        &ds.config,
+        vec![w],
+        false,
+        &mut dataset_chunks(ds),
+        &mut progress,
+    )?;
+    for s in staged {
+        s.commit()?;
+    }
+    Ok(())
 }
 
-/// Writes `formats` of `ds` into `out_dir` (default names: `spendsense.db`, `csv/`, `users.json`),
-/// the detector's outputs (it runs on the dataset's tables, beside the writers:
-/// `features/*.parquet`, `validation_report.json`, and the `persona_assignments` table inside
-/// `spendsense.db`, which the SQLite writer adds once the detector is done), and
-/// then `manifest.json` with a SHA-256 per file. Existing outputs are an error unless
-/// `overwrite`; every target is checked before anything is written. The outputs are written at
-/// the same time, one thread each (each to its own file, so the bytes do not depend on it); the
-/// calling thread runs the first and then keeps calling `check` until the others finish. When
-/// `check` or any writer fails, the others stop at their next check and leave nothing behind
-/// (the detector's files are moved into place only once every writer has succeeded). Progress
-/// counts the formats' rows.
+/// Writes `formats` of `ds` into `out_dir` (default names: `spendsense.db`, `csv/`, `users.json`,
+/// `parquet/`, `plaid/`, `plaid_sandbox/`), the detector's outputs (it runs on the dataset's
+/// tables, chunk by chunk: `features/*.parquet`, `validation_report.json`, and the
+/// `persona_assignments` table inside `spendsense.db`), then `manifest.json` with a SHA-256 per
+/// file. Existing outputs are an error unless `overwrite`; every target is checked before
+/// anything is written, and nothing is moved into place until every output has succeeded.
+/// `check(rows done, rows in all)` runs between chunks.
 pub fn write_all(
     ds: &Dataset,
     out_dir: &Path,
@@ -138,19 +366,72 @@ pub fn write_all(
     overwrite: bool,
     check: Check,
 ) -> Result<Written> {
+    let total = total_rows(ds);
+    let mut rows = 0u64;
+    let mut done_users = 0usize;
+    let mut progress = |users: u64, _: u64| -> Result<()> {
+        for u in &ds.users[done_users..users as usize] {
+            rows += Table::ALL
+                .iter()
+                .map(|t| t.row_count(u) as u64)
+                .sum::<u64>();
+        }
+        done_users = users as usize;
+        check(rows, total)
+    };
+    write_run(
+        Run::of(ds),
+        out_dir,
+        formats,
+        overwrite,
+        &mut dataset_chunks(ds),
+        &mut progress,
+    )
+}
+
+/// [`write_all`] for a run that is generated while it is written: users are simulated in chunks
+/// (in parallel on `threads`, all cores for `None`) and each chunk is written and dropped, so
+/// memory does not grow with the number of users. The files are the same bytes as generating
+/// the dataset and calling [`write_all`]. `check(users done, users in all)` runs between chunks.
+pub fn write_stream(
+    config: &Config,
+    shard: Option<Shard>,
+    threads: Option<usize>,
+    out_dir: &Path,
+    formats: &[Format],
+    overwrite: bool,
+    check: Check,
+) -> Result<Written> {
+    let run = Run { config, shard };
+    let total = run.user_range().end - run.user_range().start;
+    let mut source = |f: &mut dyn FnMut(Chunk<'static>) -> Result<()>| {
+        crate::generate::for_each_chunk(config, threads, shard, &mut |chunk, _, _| {
+            f(Cow::Owned(chunk))
+        })
+    };
+    let mut progress = |users: u64, _: u64| check(users, total);
+    write_run(run, out_dir, formats, overwrite, &mut source, &mut progress)
+}
+
+fn write_run<'s>(
+    run: Run,
+    out_dir: &Path,
+    formats: &[Format],
+    overwrite: bool,
+    source: Source<'_, 's>,
+    check: Check,
+) -> Result<Written> {
     let features_dir = out_dir.join(detection::FEATURES_DIR);
     let report_path = out_dir.join(detection::REPORT_FILE);
-    let jobs: Vec<(Job, PathBuf)> = formats
-        .iter()
-        .map(|f| (Job::Format(*f), out_dir.join(f.default_name())))
-        .chain([(Job::Detection, features_dir.clone())])
-        .collect();
     let manifest_path = out_dir.join("manifest.json");
+    let targets: Vec<PathBuf> = formats
+        .iter()
+        .map(|f| out_dir.join(f.default_name()))
+        .collect();
     if !overwrite {
-        for p in jobs
+        for p in targets
             .iter()
-            .map(|t| &t.1)
-            .chain([&report_path, &manifest_path])
+            .chain([&features_dir, &report_path, &manifest_path])
         {
             if p.exists() {
                 return Err(Error::OutputExists { path: p.clone() });
@@ -158,167 +439,31 @@ pub fn write_all(
         }
     }
     std::fs::create_dir_all(out_dir).map_err(|e| Error::output(out_dir, e))?;
-    // Progress counts the formats' rows (the detector's few rows are not counted).
-    let total = total_rows(ds) * formats.len() as u64;
-    // The detection job runs the detector and then writes its files; the SQLite writer waits for
-    // it (once its own five tables are in) to add `persona_assignments`.
-    let detected: OnceLock<detection::Detected> = OnceLock::new();
-    let ready = (Mutex::new(false), Condvar::new());
-    let wait_detection = || -> Result<&crate::detect::Detection> {
-        let mut finished = ready.0.lock().unwrap_or_else(|e| e.into_inner());
-        while !*finished {
-            finished = ready.1.wait(finished).unwrap_or_else(|e| e.into_inner());
-        }
-        // When the detector failed, its job reports why.
-        detected
-            .get()
-            .map(|d| &d.detection)
-            .ok_or(Error::Interrupted)
-    };
-    // Every output under its temporary name, committed only once every writer has succeeded: a
-    // failure or an interrupt anywhere leaves no new file at all.
-    let staged_outputs: Mutex<Vec<Staged>> = Mutex::new(Vec::new());
-    let done = AtomicU64::new(0);
-    let stop = AtomicBool::new(false);
-    // A writer's check: add its progress to the shared count; stop when asked.
-    let worker_check = |last: &mut u64, rows: u64| -> Result<()> {
-        done.fetch_add(rows.saturating_sub(*last), Ordering::Relaxed);
-        *last = rows;
-        if stop.load(Ordering::Relaxed) {
-            Err(Error::Interrupted)
-        } else {
-            Ok(())
-        }
-    };
-    let write_one = |job: Job, path: &Path, c: Check| -> Result<()> {
-        let keep = |s: Staged| {
-            let mut staged = staged_outputs.lock().unwrap_or_else(|e| e.into_inner());
-            staged.push(s);
-        };
-        match job {
-            Job::Format(Format::Sqlite) => {
-                keep(sqlite::stage_with(
-                    ds,
-                    Some(&wait_detection),
-                    path,
-                    overwrite,
-                    c,
-                )?);
-                Ok(())
-            }
-            Job::Format(Format::Csv) => csv::stage(ds, path, overwrite, c).map(keep),
-            Job::Format(Format::Json) => json::stage(ds, path, overwrite, c).map(keep),
-            Job::Format(Format::Plaid) => plaid::stage(ds, path, overwrite, c).map(keep),
-            Job::Format(Format::PlaidSandbox) => {
-                plaid_sandbox::stage(ds, path, overwrite, c).map(keep)
-            }
-            Job::Detection => {
-                let r = {
-                    // Wakes the SQLite writer however this ends (a panic included).
-                    let _notify = Notify(&ready);
-                    detection::detect_dataset(ds, None).map(|d| {
-                        let _ = detected.set(d);
-                    })
-                };
-                r?;
-                let d = detected.get().expect("set above");
-                // Checks here only ask whether to stop: these rows are not in `total`.
-                let mut poll = |_: u64, _: u64| c(0, 0);
-                poll(0, 0)?;
-                let features = parquet::stage_features(&d.detection, path, overwrite, &mut poll)?;
-                let report = detection::stage_report(&d.report, &report_path, overwrite)?;
-                let mut staged = staged_outputs.lock().unwrap_or_else(|e| e.into_inner());
-                staged.extend([features, report]);
-                Ok(())
-            }
-        }
-    };
-    let mut outer: Option<Error> = None;
-    let mut results: Vec<Result<()>> = Vec::new();
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = jobs
-            .iter()
-            .skip(1)
-            .map(|(job, path)| {
-                let (write_one, worker_check, stop) = (&write_one, &worker_check, &stop);
-                scope.spawn(move || {
-                    let mut last = 0;
-                    let r = write_one(*job, path, &mut |rows, _| worker_check(&mut last, rows));
-                    if r.is_err() {
-                        stop.store(true, Ordering::Relaxed);
-                    }
-                    r
-                })
-            })
-            .collect();
-        if let Some((job, path)) = jobs.first() {
-            let mut last = 0;
-            let r = write_one(*job, path, &mut |rows, _| {
-                worker_check(&mut last, rows)?;
-                check(done.load(Ordering::Relaxed), total).inspect_err(|_| {
-                    stop.store(true, Ordering::Relaxed);
-                })
-            });
-            if r.is_err() {
-                stop.store(true, Ordering::Relaxed);
-            }
-            results.push(r);
-        }
-        while !handles.iter().all(|h| h.is_finished()) {
-            std::thread::sleep(std::time::Duration::from_millis(20));
-            if outer.is_none() && !stop.load(Ordering::Relaxed) {
-                if let Err(e) = check(done.load(Ordering::Relaxed), total) {
-                    stop.store(true, Ordering::Relaxed);
-                    outer = Some(e);
-                }
-            }
-        }
-        for h in handles {
-            results.push(h.join().unwrap_or(Err(Error::Interrupted)));
-        }
-    });
-    // Report the cause, not the writers that stopped because of it.
-    if let Some(e) = outer {
-        return Err(e);
+    let mut writers: Vec<Box<dyn Writer>> = Vec::new();
+    for (f, p) in formats.iter().zip(&targets) {
+        writers.push(open(*f, run, p, overwrite)?);
     }
-    let mut errors: Vec<Error> = results.into_iter().filter_map(|r| r.err()).collect();
-    if let Some(i) = errors.iter().position(|e| !matches!(e, Error::Interrupted)) {
-        return Err(errors.swap_remove(i));
-    }
-    if let Some(e) = errors.pop() {
-        return Err(e);
-    }
-    for s in staged_outputs
-        .into_inner()
-        .unwrap_or_else(|e| e.into_inner())
-    {
+    writers.push(Box::new(parquet::FeaturesWriter::open(
+        &features_dir,
+        overwrite,
+    )?));
+    let (staged, tally, report) = drive(run.config, writers, true, source, check)?;
+    let report = report.expect("asked for");
+    let staged_report = detection::stage_report(&report, &report_path, overwrite)?;
+    for s in staged.into_iter().chain([staged_report]) {
         s.commit()?;
     }
-    let paths: Vec<PathBuf> = jobs
-        .iter()
-        .map(|j| j.1.clone())
-        .chain([report_path])
+    let paths: Vec<PathBuf> = targets
+        .into_iter()
+        .chain([features_dir, report_path])
         .collect();
-    let m = manifest::Manifest::build(ds, formats, out_dir, &paths)?;
+    let m = manifest::Manifest::build(run, &tally, formats, out_dir, &paths)?;
     m.write(&manifest_path)?;
-    let report = detected
-        .into_inner()
-        .map(|d| d.report)
-        .ok_or(Error::Interrupted)?;
     Ok(Written {
         manifest: m,
         report,
+        tally,
     })
-}
-
-/// Sets a flag and wakes its waiters when dropped.
-struct Notify<'a>(&'a (Mutex<bool>, Condvar));
-
-impl Drop for Notify<'_> {
-    fn drop(&mut self) {
-        *self.0 .0.lock().unwrap_or_else(|e| e.into_inner()) = true;
-        self.0 .1.notify_all();
-    }
 }
 
 /// Total rows of all tables, for progress.

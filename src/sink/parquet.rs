@@ -1,15 +1,17 @@
 //! Parquet: a table declared as [`Column`]s written as Arrow record batches (Utf8, Int64,
 //! Float64 — money as dollars —, Boolean, Date32), snappy-compressed, with dictionary encoding for
-//! text and integer columns except free prose. Used for the detector's `features/*.parquet`.
+//! text and integer columns except free prose and unique ids. Used for the five data tables
+//! (`--format parquet`: `parquet/<table>.parquet`) and the detector's `features/*.parquet`.
 //!
 //! The bytes depend only on the rows: no timestamps, a fixed `created_by`, fixed batch and row
 //! group sizes, one thread per file.
 
-use super::{Check, Staged, CHECK_EVERY};
+use super::{Check, Staged, Writer, CHECK_EVERY};
 use crate::detect::features::{for_each_row, FeatureTable};
 use crate::detect::Detection;
 use crate::error::{Error, Result};
-use crate::tables::{ColType, Column, Value};
+use crate::model::UserData;
+use crate::tables::{ColType, Column, Table, Value};
 use arrow_array::builder::{
     BooleanBuilder, Date32Builder, Float64Builder, Int64Builder, StringBuilder,
 };
@@ -281,4 +283,128 @@ pub fn stage_features(
 /// Writes `features/` atomically (see [`stage_features`]).
 pub fn write_features(det: &Detection, dir: &Path, overwrite: bool, check: Check) -> Result<()> {
     stage_features(det, dir, overwrite, check)?.commit()
+}
+
+/// Columns of a data table written without a dictionary: unique ids and free text.
+fn plain_columns(table: Table) -> &'static [&'static str] {
+    match table {
+        Table::Users => &[
+            "user_id",
+            "name",
+            "email",
+            "created_at",
+            "consent_updated_at",
+        ],
+        Table::Accounts => &["account_id"],
+        Table::Transactions => &["transaction_id"],
+        Table::Liabilities => &["account_id", "aprs"],
+        Table::UserLabels => &["user_id"],
+    }
+}
+
+/// `parquet/` being written: one `<table>.parquet` per data table, rows in the order of the
+/// other formats.
+pub struct TablesWriter {
+    staged: Staged,
+    files: Vec<TableWriter>,
+}
+
+impl TablesWriter {
+    pub fn open(dir: &Path, overwrite: bool) -> Result<TablesWriter> {
+        let staged = Staged::new(dir, overwrite)?;
+        std::fs::create_dir_all(staged.path()).map_err(|e| Error::output(dir, e))?;
+        let mut files = Vec::new();
+        for table in Table::ALL {
+            let name = format!("{}.parquet", table.name());
+            files.push(TableWriter::create(
+                &staged.path().join(&name),
+                &dir.join(&name),
+                table.columns(),
+                plain_columns(table),
+            )?);
+        }
+        Ok(TablesWriter { staged, files })
+    }
+}
+
+impl Writer for TablesWriter {
+    fn write(&mut self, users: &[UserData], _: Option<&Detection>) -> Result<()> {
+        for (table, w) in Table::ALL.iter().zip(&mut self.files) {
+            let mut failed: Option<Error> = None;
+            for u in users {
+                crate::tables::for_each_row(*table, u, &mut |row| {
+                    if failed.is_none() {
+                        failed = w.push(row).err();
+                    }
+                });
+                if let Some(e) = failed.take() {
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>) -> Result<Staged> {
+        let this = *self;
+        for w in this.files {
+            w.finish()?;
+        }
+        Ok(this.staged)
+    }
+}
+
+/// `features/` being written from each chunk's detection: one `<table>.parquet` per
+/// [`FeatureTable`], the same bytes as [`stage_features`] on the whole detection.
+pub struct FeaturesWriter {
+    staged: Staged,
+    files: Vec<TableWriter>,
+}
+
+impl FeaturesWriter {
+    pub fn open(dir: &Path, overwrite: bool) -> Result<FeaturesWriter> {
+        let staged = Staged::new(dir, overwrite)?;
+        std::fs::create_dir_all(staged.path()).map_err(|e| Error::output(dir, e))?;
+        let mut files = Vec::new();
+        for table in FeatureTable::ALL {
+            let name = format!("{}.parquet", table.name());
+            files.push(TableWriter::create(
+                &staged.path().join(&name),
+                &dir.join(&name),
+                table.columns(),
+                table.free_text(),
+            )?);
+        }
+        Ok(FeaturesWriter { staged, files })
+    }
+}
+
+impl Writer for FeaturesWriter {
+    fn write(&mut self, _: &[UserData], det: Option<&Detection>) -> Result<()> {
+        let det = det.expect("the driver detects when a writer needs it");
+        for (table, w) in FeatureTable::ALL.iter().zip(&mut self.files) {
+            let mut failed: Option<Error> = None;
+            for_each_row(*table, det, &mut |row| {
+                if failed.is_none() {
+                    failed = w.push(row).err();
+                }
+            });
+            if let Some(e) = failed {
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>) -> Result<Staged> {
+        let this = *self;
+        for w in this.files {
+            w.finish()?;
+        }
+        Ok(this.staged)
+    }
+
+    fn needs_detection(&self) -> bool {
+        true
+    }
 }

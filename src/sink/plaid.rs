@@ -15,9 +15,9 @@
 //! first (Plaid's order), with `total_transactions` equal to their number: a client that pages
 //! with `offset` until it has `total_transactions` stops after the first page.
 
-use super::{Check, Staged};
+use super::{Staged, Writer};
+use crate::detect::Detection;
 use crate::error::{Error, Result};
-use crate::generate::Dataset;
 use crate::ids::{mix64, opaque_id, IdKind};
 use crate::model::{
     dollars, iso_date, Account, Cents, Liability, LoanKind, PaymentChannel, UserData,
@@ -418,33 +418,37 @@ fn write_value(path: &Path, v: &Value) -> Result<()> {
     w.flush().map_err(err)
 }
 
-/// Writes the folder (one sub-folder per user) under its temporary name; the caller commits it.
-pub fn stage(ds: &Dataset, path: &Path, overwrite: bool, check: Check) -> Result<Staged> {
-    let staged = Staged::new(path, overwrite)?;
-    let root = staged.path().to_path_buf();
-    std::fs::create_dir_all(&root).map_err(|e| Error::output(&root, e))?;
-    let total = super::total_rows(ds);
-    let mut rows = 0u64;
-    for u in &ds.users {
-        let dir = root.join(&u.user.user_id);
-        std::fs::create_dir(&dir).map_err(|e| Error::output(&dir, e))?;
-        write_value(&dir.join(FILES[0].0), &accounts_get(u))?;
-        let p = dir.join(FILES[1].0);
-        let file = std::fs::File::create(&p).map_err(|e| Error::output(&p, e))?;
-        let mut w = std::io::BufWriter::with_capacity(1 << 16, file);
-        write_transactions_get(u, &mut w).map_err(|e| Error::output(&p, e))?;
-        w.flush().map_err(|e| Error::output(&p, e))?;
-        write_value(&dir.join(FILES[2].0), &liabilities_get(u))?;
-        rows += crate::tables::Table::ALL
-            .iter()
-            .map(|t| t.row_count(u) as u64)
-            .sum::<u64>();
-        check(rows, total)?;
-    }
-    Ok(staged)
+/// The `plaid/` folder being written, one sub-folder per user.
+pub struct PlaidWriter {
+    staged: Staged,
 }
 
-/// Writes the folder and renames it into place.
-pub fn write(ds: &Dataset, path: &Path, overwrite: bool, check: Check) -> Result<()> {
-    stage(ds, path, overwrite, check)?.commit()
+impl PlaidWriter {
+    pub fn open(path: &Path, overwrite: bool) -> Result<PlaidWriter> {
+        let staged = Staged::new(path, overwrite)?;
+        std::fs::create_dir_all(staged.path()).map_err(|e| Error::output(path, e))?;
+        Ok(PlaidWriter { staged })
+    }
+}
+
+impl Writer for PlaidWriter {
+    fn write(&mut self, users: &[UserData], _: Option<&Detection>) -> Result<()> {
+        let root = self.staged.path().to_path_buf();
+        for u in users {
+            let dir = root.join(&u.user.user_id);
+            std::fs::create_dir(&dir).map_err(|e| Error::output(&dir, e))?;
+            write_value(&dir.join(FILES[0].0), &accounts_get(u))?;
+            let p = dir.join(FILES[1].0);
+            let file = std::fs::File::create(&p).map_err(|e| Error::output(&p, e))?;
+            let mut w = std::io::BufWriter::with_capacity(1 << 16, file);
+            write_transactions_get(u, &mut w).map_err(|e| Error::output(&p, e))?;
+            w.flush().map_err(|e| Error::output(&p, e))?;
+            write_value(&dir.join(FILES[2].0), &liabilities_get(u))?;
+        }
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>) -> Result<Staged> {
+        Ok(self.staged)
+    }
 }

@@ -13,9 +13,9 @@
 //! channels (Plaid assigns its own), pending status relative to our window, and dates older than
 //! two years before the day the user is created in Sandbox.
 
-use super::{Check, Staged};
+use super::{Staged, Writer};
+use crate::detect::Detection;
 use crate::error::{Error, Result};
-use crate::generate::Dataset;
 use crate::model::{dollars, iso_date, AccountSubtype, AccountType, Liability, LoanKind, UserData};
 use chrono::Datelike;
 use serde_json::{json, Map, Value};
@@ -138,30 +138,34 @@ pub fn user_config(u: &UserData) -> Value {
     })
 }
 
-/// Writes the folder (one file per user) under its temporary name; the caller commits it.
-pub fn stage(ds: &Dataset, path: &Path, overwrite: bool, check: Check) -> Result<Staged> {
-    let staged = Staged::new(path, overwrite)?;
-    let root = staged.path().to_path_buf();
-    std::fs::create_dir_all(&root).map_err(|e| Error::output(&root, e))?;
-    let total = super::total_rows(ds);
-    let mut rows = 0u64;
-    for u in &ds.users {
-        let p = root.join(format!("{}.json", u.user.user_id));
-        let err = |e: std::io::Error| Error::output(&p, e);
-        let mut w = std::io::BufWriter::new(std::fs::File::create(&p).map_err(err)?);
-        serde_json::to_writer_pretty(&mut w, &user_config(u)).map_err(|e| Error::output(&p, e))?;
-        w.write_all(b"\n").map_err(err)?;
-        w.flush().map_err(err)?;
-        rows += crate::tables::Table::ALL
-            .iter()
-            .map(|t| t.row_count(u) as u64)
-            .sum::<u64>();
-        check(rows, total)?;
-    }
-    Ok(staged)
+/// The `plaid_sandbox/` folder being written, one file per user.
+pub struct SandboxWriter {
+    staged: Staged,
 }
 
-/// Writes the folder and renames it into place.
-pub fn write(ds: &Dataset, path: &Path, overwrite: bool, check: Check) -> Result<()> {
-    stage(ds, path, overwrite, check)?.commit()
+impl SandboxWriter {
+    pub fn open(path: &Path, overwrite: bool) -> Result<SandboxWriter> {
+        let staged = Staged::new(path, overwrite)?;
+        std::fs::create_dir_all(staged.path()).map_err(|e| Error::output(path, e))?;
+        Ok(SandboxWriter { staged })
+    }
+}
+
+impl Writer for SandboxWriter {
+    fn write(&mut self, users: &[UserData], _: Option<&Detection>) -> Result<()> {
+        for u in users {
+            let p = self.staged.path().join(format!("{}.json", u.user.user_id));
+            let err = |e: std::io::Error| Error::output(&p, e);
+            let mut w = std::io::BufWriter::new(std::fs::File::create(&p).map_err(err)?);
+            serde_json::to_writer_pretty(&mut w, &user_config(u))
+                .map_err(|e| Error::output(&p, e))?;
+            w.write_all(b"\n").map_err(err)?;
+            w.flush().map_err(err)?;
+        }
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>) -> Result<Staged> {
+        Ok(self.staged)
+    }
 }

@@ -1,15 +1,16 @@
 //! SQLite: the five tables with primary keys, declared foreign keys, and indexes on transactions
 //! (user_id, date) and (account_id). Loaded in one transaction with prepared statements; indexes
 //! are built after the load, and `PRAGMA foreign_key_check` must come back empty before the file
-//! is renamed into place. With a detection, the detector's `persona_assignments` table (declared
-//! in `detect::features`) is written in the same transaction; [`add_feature_table`] adds it to an
-//! existing database instead.
+//! is renamed into place. The detector's `persona_assignments` table (declared in
+//! `detect::features`) is written in the same transaction, chunk by chunk; [`add_feature_table`]
+//! adds it to an existing database instead.
 
-use super::{Check, Staged, CHECK_EVERY};
+use super::{Check, Run, Staged, Writer};
 use crate::detect::features::{self, FeatureTable};
 use crate::detect::Detection;
 use crate::error::{Error, Result};
 use crate::generate::Dataset;
+use crate::model::UserData;
 use crate::tables::{for_each_row, Column, ForeignKey, Table, Value};
 use rusqlite::types::ToSqlOutput;
 use rusqlite::{params_from_iter, Connection, OpenFlags, ToSql, TransactionBehavior};
@@ -102,11 +103,11 @@ pub fn index_sql(table: Table) -> Vec<String> {
         .collect()
 }
 
-/// The `metadata` table's rows: generator, version, seed, start and end dates, users, consent
-/// ratio.
-pub fn metadata(ds: &Dataset) -> Vec<(&'static str, String)> {
-    let c = &ds.config;
-    vec![
+/// The `metadata` table's rows: generator, version, seed, start and end dates, users (of the
+/// whole run), consent ratio, and `shard` (`k/n`) for one shard of a run.
+pub fn metadata(run: Run) -> Vec<(&'static str, String)> {
+    let c = run.config;
+    let mut rows = vec![
         ("generator", "spendsense-gen".to_string()),
         ("version", crate::VERSION.to_string()),
         ("seed", c.seed.to_string()),
@@ -114,85 +115,78 @@ pub fn metadata(ds: &Dataset) -> Vec<(&'static str, String)> {
         ("end_date", crate::model::iso_date(c.end_date)),
         ("n_users", c.n_users.to_string()),
         ("consent_ratio", c.consent_ratio.to_string()),
-    ]
+    ];
+    if let Some(shard) = run.shard {
+        rows.push(("shard", shard.label()));
+    }
+    rows
 }
 
 fn db_err(path: &Path) -> impl Fn(rusqlite::Error) -> Error + '_ {
     move |e| Error::output(path, e)
 }
 
-/// Writes the database (the five data tables) to a temporary file beside `path`, then renames it
-/// into place.
-pub fn write(ds: &Dataset, path: &Path, overwrite: bool, check: Check) -> Result<()> {
-    write_with(ds, None, path, overwrite, check)
+/// The database being written: created under its temporary name with the five tables, the
+/// `metadata` table and the detector's `persona_assignments` table, in one transaction that
+/// stays open while chunks of users arrive; [`Writer::finish`] builds the indexes, commits, and
+/// checks every foreign key.
+pub struct SqliteWriter {
+    staged: Staged,
+    shown: std::path::PathBuf,
+    conn: Connection,
 }
 
-/// The detection to write into the database, when it is needed: after the five tables (so the
-/// detector can run while they are written; the function may wait for it).
-pub type DetectionSource<'a, 'd> = &'a (dyn Fn() -> Result<&'d Detection> + Sync);
-
-/// [`write`], and with a detection its `persona_assignments` table too, in the same transaction
-/// (what `write_all` and `Dataset.to_sqlite` write).
-pub fn write_with(
-    ds: &Dataset,
-    det: Option<DetectionSource>,
-    path: &Path,
-    overwrite: bool,
-    check: Check,
-) -> Result<()> {
-    stage_with(ds, det, path, overwrite, check)?.commit()
-}
-
-/// [`write_with`] under the temporary name; the caller commits it.
-pub fn stage_with(
-    ds: &Dataset,
-    det: Option<DetectionSource>,
-    path: &Path,
-    overwrite: bool,
-    check: Check,
-) -> Result<Staged> {
-    let staged = Staged::new(path, overwrite)?;
-    let tmp = staged.path().to_path_buf();
-    {
+impl SqliteWriter {
+    pub fn open(run: Run, path: &Path, overwrite: bool) -> Result<SqliteWriter> {
+        let staged = Staged::new(path, overwrite)?;
         let err = db_err(path);
-        let mut conn = Connection::open(&tmp).map_err(&err)?;
+        let conn = Connection::open(staged.path()).map_err(&err)?;
         conn.execute_batch(
-            "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA foreign_keys = OFF;",
+            "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA foreign_keys = OFF; BEGIN",
         )
         .map_err(&err)?;
-        let tx = conn.transaction().map_err(&err)?;
         for table in Table::ALL {
-            tx.execute_batch(&create_sql(table)).map_err(&err)?;
+            conn.execute_batch(&create_sql(table)).map_err(&err)?;
         }
         // What the data is: the detector takes its windows' end from here.
-        tx.execute_batch(
+        conn.execute_batch(
             "CREATE TABLE metadata (key TEXT NOT NULL PRIMARY KEY, value TEXT NOT NULL)",
         )
         .map_err(&err)?;
-        for (k, v) in metadata(ds) {
-            tx.execute("INSERT INTO metadata (key, value) VALUES (?1, ?2)", [k, &v])
+        for (k, v) in metadata(run) {
+            conn.execute("INSERT INTO metadata (key, value) VALUES (?1, ?2)", [k, &v])
                 .map_err(&err)?;
         }
-        let total = super::total_rows(ds);
-        let mut done = 0u64;
+        let t = FeatureTable::PersonaAssignments;
+        conn.execute_batch(&create_table_sql(
+            t.name(),
+            t.columns(),
+            t.primary_key(),
+            t.foreign_keys(),
+        ))
+        .map_err(&err)?;
+        Ok(SqliteWriter {
+            staged,
+            shown: path.to_path_buf(),
+            conn,
+        })
+    }
+}
+
+impl Writer for SqliteWriter {
+    fn write(&mut self, users: &[UserData], det: Option<&Detection>) -> Result<()> {
+        let err = db_err(&self.shown);
         for table in Table::ALL {
-            let mut stmt = tx
-                .prepare(&insert_sql(table.name(), table.columns()))
+            let mut stmt = self
+                .conn
+                .prepare_cached(&insert_sql(table.name(), table.columns()))
                 .map_err(&err)?;
             let mut failed: Option<Error> = None;
-            for u in &ds.users {
+            for u in users {
                 for_each_row(table, u, &mut |row| {
-                    if failed.is_some() {
-                        return;
-                    }
-                    if let Err(e) = stmt.execute(params_from_iter(row.iter())) {
-                        failed = Some(err(e));
-                        return;
-                    }
-                    done += 1;
-                    if done % CHECK_EVERY == 0 {
-                        if let Err(e) = check(done, total) {
-                            failed = Some(e);
+                    if failed.is_none() {
+                        if let Err(e) = stmt.execute(params_from_iter(row.iter())) {
+                            failed = Some(err(e));
                         }
                     }
                 });
@@ -201,29 +195,57 @@ pub fn stage_with(
                 }
             }
         }
-        if let Some(det) = det {
-            insert_feature_table(&tx, det()?, FeatureTable::PersonaAssignments, &err)?;
-        }
+        let det = det.expect("the driver detects when a writer needs it");
+        let t = FeatureTable::PersonaAssignments;
+        let mut stmt = self
+            .conn
+            .prepare_cached(&insert_sql(t.name(), t.columns()))
+            .map_err(&err)?;
+        let mut failed = None;
+        features::for_each_row(t, det, &mut |row| {
+            if failed.is_none() {
+                if let Err(e) = stmt.execute(params_from_iter(row.iter())) {
+                    failed = Some(err(e));
+                }
+            }
+        });
+        failed.map_or(Ok(()), Err)
+    }
+
+    fn finish(self: Box<Self>) -> Result<Staged> {
+        let this = *self;
+        let err = db_err(&this.shown);
         for table in Table::ALL {
             for sql in index_sql(table) {
-                tx.execute_batch(&sql).map_err(&err)?;
+                this.conn.execute_batch(&sql).map_err(&err)?;
             }
         }
-        tx.commit().map_err(&err)?;
-        let violations: i64 = conn
+        this.conn.execute_batch("COMMIT").map_err(&err)?;
+        let violations: i64 = this
+            .conn
             .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
                 r.get(0)
             })
             .map_err(&err)?;
         if violations > 0 {
             return Err(Error::output(
-                path,
+                &this.shown,
                 format!("{violations} foreign key violations"),
             ));
         }
-        conn.close().map_err(|(_, e)| err(e))?;
+        this.conn.close().map_err(|(_, e)| err(e))?;
+        Ok(this.staged)
     }
-    Ok(staged)
+
+    fn needs_detection(&self) -> bool {
+        true
+    }
+}
+
+/// Writes the database of `ds` (the five tables, `metadata`, and the detector's
+/// `persona_assignments`) to a temporary file beside `path`, then renames it into place.
+pub fn write(ds: &Dataset, path: &Path, overwrite: bool, check: Check) -> Result<()> {
+    super::write_format(ds, crate::config::Format::Sqlite, path, overwrite, check)
 }
 
 /// Creates the detector's `table` (see [`FeatureTable`]) and inserts its rows.

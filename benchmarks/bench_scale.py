@@ -1,0 +1,94 @@
+"""Scale benchmark: streamed generation to Parquet and SQLite, flat memory, and threads.
+
+    python benchmarks/bench_scale.py [--small 100000] [--large 1000000] [--skip-large]
+                                     [--sqlite-users 100000] [--tmp DIR]
+
+Each run is a fresh ``spendsense-gen generate ... --quiet`` child process; the parent reads its
+wall time and peak RSS (``ru_maxrss`` from ``os.wait4``). It prints, for each run, users/s,
+transactions/s and peak RSS, then the figures the scale issue sets:
+
+- 1,000,000 users to Parquet: under 3 minutes, peak RSS under 1 GiB;
+- peak RSS growth from 100,000 to 1,000,000 users (Parquet): at most 20%;
+- 100,000 users to SQLite: under 60 s;
+- 1 thread against 2 threads on the Parquet path (``--small`` users): a speed-up of 1.7x or more.
+
+The ratio to a bare writer (the same rows written by a minimal loop with no generation) comes
+from ``cargo run --release --example bare_sqlite`` and ``bare_parquet``; run those by hand (see
+benchmarks/README.md). Nothing is asserted: the machine is shared and the figures are for people.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def run(args: list[str]) -> tuple[float, int]:
+    """Wall seconds and peak RSS in bytes of one child process."""
+    t = time.monotonic()
+    proc = subprocess.Popen([sys.executable, "-m", "spendsense_gen", *args])
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.monotonic() - t
+    if status != 0:
+        raise SystemExit(f"failed ({status}): spendsense-gen {' '.join(args)}")
+    return wall, usage.ru_maxrss * 1024
+
+
+def generate(tmp: Path, users: int, fmt: str, threads: int | None = None) -> dict[str, float]:
+    out = tmp / f"{fmt}-{users}-{threads or 'all'}"
+    args = ["generate", "--users", str(users), "--format", fmt, "--out", str(out), "--quiet", "--overwrite"]
+    if threads:
+        args += ["--threads", str(threads)]
+    wall, rss = run(args)
+    manifest = json.loads((out / "manifest.json").read_text())
+    txns = manifest["row_counts"]["transactions"]
+    rows = sum(manifest["row_counts"].values())
+    size = sum(v["bytes"] for v in manifest["files"].values())
+    shutil.rmtree(out, ignore_errors=True)
+    r = {"users": users, "wall": wall, "rss": rss, "txns": txns, "rows": rows, "bytes": size}
+    print(
+        f"  {fmt:<8} {users:>9,} users, threads {threads or 'all':>3}: {wall:8.1f} s  "
+        f"{users / wall:>9,.0f} users/s  {txns / wall:>12,.0f} txns/s  peak RSS {rss / 2**20:7.0f} MiB  "
+        f"({rows:,} rows, {size / 1e9:.2f} GB)",
+        flush=True,
+    )
+    return r
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--small", type=int, default=100_000)
+    p.add_argument("--large", type=int, default=1_000_000)
+    p.add_argument("--sqlite-users", type=int, default=100_000)
+    p.add_argument("--skip-large", action="store_true")
+    p.add_argument("--tmp", type=Path)
+    a = p.parse_args()
+    tmp = a.tmp or Path(tempfile.mkdtemp(prefix="bench_scale-"))
+    tmp.mkdir(parents=True, exist_ok=True)
+    print(f"bench_scale: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}, output in {tmp}")
+    small = generate(tmp, a.small, "parquet")
+    one = generate(tmp, a.small, "parquet", threads=1)
+    two = generate(tmp, a.small, "parquet", threads=2)
+    sq = generate(tmp, a.sqlite_users, "sqlite")
+    large = None if a.skip_large else generate(tmp, a.large, "parquet")
+    print("\nfigure                                   measured          target")
+    if large:
+        print(f"{a.large:,} users -> Parquet, wall      {large['wall']:10.1f} s      < 180 s")
+        print(f"{a.large:,} users -> Parquet, peak RSS  {large['rss'] / 2**20:10.0f} MiB    < 1024 MiB")
+        growth = large["rss"] / small["rss"] - 1
+        print(f"peak RSS growth {a.small:,} -> {a.large:,}     {100 * growth:+9.1f} %      <= +20 %")
+    print(f"{a.sqlite_users:,} users -> SQLite, wall        {sq['wall']:10.1f} s      < 60 s")
+    print(f"Parquet, 1 vs 2 threads ({a.small:,} users)   {one['wall'] / two['wall']:9.2f} x      >= 1.7 x")
+    if not a.tmp:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
