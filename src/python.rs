@@ -265,6 +265,18 @@ impl CoreDataset {
         })
     }
 
+    /// One table as Arrow record batches, exported through the Arrow PyCapsule interface
+    /// (`__arrow_c_stream__`): `pyarrow.table(...)`, `polars.DataFrame(...)` and DuckDB import
+    /// it without a copy.
+    fn arrow_table(&self, py: Python<'_>, name: &str) -> PyResult<pyo3_arrow::PyTable> {
+        let table = table_of(py, name)?;
+        let users = &self.inner.users;
+        let (schema, batches) = py
+            .detach(|| crate::sink::parquet::record_batches(table, users))
+            .map_err(|e| py_err(py, e))?;
+        pyo3_arrow::PyTable::try_new(batches, schema)
+    }
+
     /// Row counts per table and user counts per archetype and consent.
     fn summary<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);

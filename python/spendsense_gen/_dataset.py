@@ -115,11 +115,37 @@ class Dataset:
 
     # -- tables --------------------------------------------------------------------------------
     def table(self, name: str) -> dict[str, np.ndarray]:
-        """One table as ``{column: numpy array}`` (cached after the first call)."""
+        """One table as ``{column: numpy array}`` (cached after the first call). The dict also
+        speaks the Arrow PyCapsule interface (see :meth:`arrow`), so DuckDB and other Arrow
+        consumers read it as a table."""
         if name not in self._cache:
             kinds = {c[0]: c[1] for c in self._core.columns(name)}
-            self._cache[name] = columns_to_numpy(self._core.table(name), kinds)
+            self._cache[name] = Columns(columns_to_numpy(self._core.table(name), kinds), self, name)
         return self._cache[name]
+
+    def arrow(self, name: str) -> Any:
+        """One table as an Arrow table built in Rust and exported through the Arrow PyCapsule
+        interface (``__arrow_c_stream__``): ``pyarrow.table(ds.arrow("transactions"))``,
+        ``polars.DataFrame(...)`` or DuckDB (``duckdb.sql("select * from t")`` with
+        ``t = ds.arrow(...)``) take it without a copy. Dates are ``date32``, dollars ``float64``,
+        flags ``bool``. Needs none of those libraries itself."""
+        return self._core.arrow_table(name)
+
+    def to_arrow(self, name: str) -> Any:
+        """One table as a ``pyarrow.Table`` (needs pyarrow: ``pip install pyarrow``)."""
+        try:
+            import pyarrow as pa
+        except ImportError as e:
+            raise ImportError("to_arrow() needs pyarrow: pip install pyarrow") from e
+        return pa.table(self.arrow(name))
+
+    def to_polars(self, name: str) -> Any:
+        """One table as a ``polars.DataFrame`` (needs polars: ``pip install polars``)."""
+        try:
+            import polars as pl
+        except ImportError as e:
+            raise ImportError("to_polars() needs polars: pip install polars") from e
+        return pl.DataFrame(self.arrow(name))
 
     @property
     def tables(self) -> dict[str, dict[str, np.ndarray]]:
@@ -385,6 +411,21 @@ def _config_text(
         raise InvalidParameterError(f"invalid config: {e}", "config", "JSON-compatible values") from e
 
 
+class Columns(dict):  # type: ignore[type-arg]
+    """A table as ``{column: numpy array}`` that also exports itself as an Arrow stream
+    (``__arrow_c_stream__``) for consumers that look for it, such as DuckDB and
+    ``pyarrow.RecordBatchReader.from_stream``. (``pyarrow.table()`` reads a dict as a dict, with
+    a copy; use :meth:`Dataset.arrow` for the zero-copy path.)"""
+
+    def __init__(self, columns: dict[str, np.ndarray], dataset: Dataset, name: str) -> None:
+        super().__init__(columns)
+        self._dataset = dataset
+        self._name = name
+
+    def __arrow_c_stream__(self, requested_schema: Any = None) -> Any:
+        return self._dataset.arrow(self._name).__arrow_c_stream__(requested_schema)
+
+
 @dataclass(frozen=True)
 class Written:
     """What :func:`generate_to` wrote."""
@@ -470,6 +511,7 @@ __all__: Sequence[str] = [
     "DEFAULT_FORMATS",
     "FORMATS",
     "Written",
+    "Columns",
     "generate_to",
     "ARCHETYPES",
     "PRESETS",

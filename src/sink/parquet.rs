@@ -408,3 +408,50 @@ impl Writer for FeaturesWriter {
         true
     }
 }
+
+/// A data table of `users` as Arrow record batches (of [`BATCH_ROWS`] rows), the schema the
+/// Parquet files have: for handing to Python through the Arrow C stream interface.
+pub fn record_batches(table: Table, users: &[UserData]) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+    let cols = table.columns();
+    let schema = schema(cols);
+    let mut builders: Vec<Builder> = cols.iter().map(|c| Builder::new(c.ty)).collect();
+    let mut batches = Vec::new();
+    let mut pending = 0usize;
+    let mut failed: Option<Error> = None;
+    let flush = |builders: &mut Vec<Builder>, batches: &mut Vec<RecordBatch>| -> Result<()> {
+        let arrays: Vec<ArrayRef> = builders.iter_mut().map(Builder::finish).collect();
+        let b = RecordBatch::try_new(schema.clone(), arrays)
+            .map_err(|e| Error::invalid("table", e.to_string(), "rows that fit the schema"))?;
+        batches.push(b);
+        Ok(())
+    };
+    for u in users {
+        crate::tables::for_each_row(table, u, &mut |row| {
+            if failed.is_some() {
+                return;
+            }
+            for ((b, v), c) in builders.iter_mut().zip(row).zip(cols) {
+                if !b.push(v) {
+                    failed = Some(Error::invalid(
+                        "table",
+                        format!("column {}: {v:?} does not fit {:?}", c.name, c.ty),
+                        "rows that fit the schema",
+                    ));
+                    return;
+                }
+            }
+            pending += 1;
+        });
+        if let Some(e) = failed.take() {
+            return Err(e);
+        }
+        if pending >= BATCH_ROWS {
+            flush(&mut builders, &mut batches)?;
+            pending = 0;
+        }
+    }
+    if pending > 0 || batches.is_empty() {
+        flush(&mut builders, &mut batches)?;
+    }
+    Ok((schema, batches))
+}
