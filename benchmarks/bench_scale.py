@@ -41,11 +41,16 @@ def run(args: list[str]) -> tuple[float, int]:
     return wall, usage.ru_maxrss * 1024
 
 
+NO_DETECT = False
+
+
 def generate(tmp: Path, users: int, fmt: str, threads: int | None = None) -> dict[str, float]:
     out = tmp / f"{fmt}-{users}-{threads or 'all'}"
     args = ["generate", "--users", str(users), "--format", fmt, "--out", str(out), "--quiet", "--overwrite"]
     if threads:
         args += ["--threads", str(threads)]
+    if NO_DETECT:
+        args.append("--no-detect")
     wall, rss = run(args)
     manifest = json.loads((out / "manifest.json").read_text())
     txns = manifest["row_counts"]["transactions"]
@@ -69,10 +74,16 @@ def main() -> None:
     p.add_argument("--sqlite-users", type=int, default=100_000)
     p.add_argument("--skip-large", action="store_true")
     p.add_argument("--tmp", type=Path)
+    p.add_argument("--no-detect", action="store_true", help="pass --no-detect (no detector outputs)")
     a = p.parse_args()
+    global NO_DETECT
+    NO_DETECT = a.no_detect
     tmp = a.tmp or Path(tempfile.mkdtemp(prefix="bench_scale-"))
     tmp.mkdir(parents=True, exist_ok=True)
-    print(f"bench_scale: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}, output in {tmp}")
+    print(
+        f"bench_scale: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}, output in {tmp}"
+        f"{', --no-detect' if NO_DETECT else ''}"
+    )
     small = generate(tmp, a.small, "parquet")
     one = generate(tmp, a.small, "parquet", threads=1)
     two = generate(tmp, a.small, "parquet", threads=2)

@@ -532,7 +532,7 @@ impl CoreDetection {
 /// Generates a run (or one shard of it) straight into `out_dir`, chunk by chunk, never holding
 /// more than a few chunks of users: (manifest, report, tally) as JSON text.
 #[pyfunction]
-#[pyo3(signature = (config_json, out_dir, formats, overwrite=false, threads=None, shard=None, progress=None))]
+#[pyo3(signature = (config_json, out_dir, formats, overwrite=false, threads=None, shard=None, progress=None, detect=true))]
 #[allow(clippy::too_many_arguments)]
 fn write_stream(
     py: Python<'_>,
@@ -543,6 +543,7 @@ fn write_stream(
     threads: Option<usize>,
     shard: Option<(u64, u64)>,
     progress: Option<Py<PyAny>>,
+    detect: bool,
 ) -> PyResult<(String, String, String)> {
     let config = parse_config(py, config_json)?;
     let fs = self::formats(py, formats)?;
@@ -551,7 +552,7 @@ fn write_stream(
         .transpose()
         .map_err(|e| py_err(py, e))?;
     let w = run_detached(py, progress, |p| {
-        crate::sink::write_stream(&config, shard, threads, &out_dir, &fs, overwrite, p)
+        crate::sink::write_stream(&config, shard, threads, &out_dir, &fs, detect, overwrite, p)
     })?;
     Ok((
         serde_json::to_string_pretty(&w.manifest.value).unwrap(),

@@ -161,3 +161,21 @@ def test_streamed_sqlite_has_the_detector_table(streamed_dir: Path, streamed: ss
     assert n == 2 * RUN["n_users"]
     assert fk == []
     assert sha256(streamed_dir / "spendsense.db") == streamed.manifest["files"]["spendsense.db"]["sha256"]
+
+
+def test_no_detect_writes_the_same_tables_without_the_detector(streamed: ssg.Written, tmp_path: Path) -> None:
+    w = ssg.generate_to(tmp_path, FORMATS, **RUN, detect=False)
+    assert w.report is None
+    names = set(w.manifest["files"])
+    assert not any(n.startswith("features/") for n in names) and "validation_report.json" not in names
+    full = _files(streamed.manifest)
+    for n in names - {"spendsense.db"}:
+        assert w.manifest["files"][n]["sha256"] == full[n], n
+    import sqlite3
+
+    con = sqlite3.connect(tmp_path / "spendsense.db")
+    try:
+        tables = {r[0] for r in con.execute("select name from sqlite_master where type = 'table'")}
+    finally:
+        con.close()
+    assert tables == {*ssg.TABLES, "metadata"}

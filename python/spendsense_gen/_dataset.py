@@ -432,8 +432,8 @@ class Written:
 
     #: ``manifest.json`` as a dict: recipe, formats, row counts, SHA-256 of every file.
     manifest: dict[str, Any]
-    #: The detector's fidelity report (``validation_report.json``).
-    report: dict[str, Any]
+    #: The detector's fidelity report (``validation_report.json``); None without detection.
+    report: Optional[dict[str, Any]]
     #: Users and rows written: ``users``, ``rows`` per table, ``consent_true``/``consent_false``,
     #: ``archetypes`` (users per archetype).
     tally: dict[str, Any]
@@ -452,6 +452,7 @@ def generate_to(
     config: Optional[Mapping[str, Any]] = None,
     threads: Optional[int] = None,
     shard: Union[tuple[int, int], str, None] = None,
+    detect: bool = True,
     overwrite: bool = False,
     progress: Progress = None,
 ) -> Written:
@@ -461,12 +462,15 @@ def generate_to(
     outputs) and dropped, so memory stays flat however many users there are. The files are the
     same bytes as ``generate(...).write(out_dir, formats)``. Arguments are those of
     :func:`generate` and :meth:`Dataset.write`; ``progress`` is called as
-    ``progress(users_done, users_total)``.
+    ``progress(users_done, users_total)``. With ``detect=False`` the persona detector does not
+    run (no ``features/``, ``validation_report.json`` or ``persona_assignments``; ``report`` is
+    None): for pure data generation at scale, where the detector costs about twice the
+    generation.
     """
     _check_threads(threads)
     text = _config_text(n_users, seed, end_date, months, mix, consent_ratio, config)
     manifest, report, tally = _core.write_stream(
-        text, out_dir, _formats(formats), overwrite, threads, _shard(shard), progress
+        text, out_dir, _formats(formats), overwrite, threads, _shard(shard), progress, detect
     )
     return Written(json.loads(manifest), json.loads(report), json.loads(tally))
 

@@ -144,6 +144,12 @@ def _parser() -> argparse.ArgumentParser:
         help="only shard K (0-based) of N of the run's users; the shards' tables, concatenated in "
         "order, are the whole run's",
     )
+    g.add_argument(
+        "--no-detect",
+        action="store_true",
+        help="do not run the persona detector (no features/, validation_report.json or "
+        "persona_assignments): faster for large runs",
+    )
     g.add_argument("--overwrite", action="store_true", help="replace existing output files")
     g.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
 
@@ -274,6 +280,7 @@ def _generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             config=cfg,
             threads=args.threads,
             shard=args.shard,
+            detect=not args.no_detect,
             overwrite=args.overwrite,
             progress=bar,
         )
@@ -308,7 +315,8 @@ def _generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         f"in {elapsed:.2f} s ({rate:,.0f} users/s)",
         file=out,
     )
-    print(report_summary(w.report), end="", file=out)
+    if w.report is not None:
+        print(report_summary(w.report), end="", file=out)
     return 0
 
 

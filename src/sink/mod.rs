@@ -151,10 +151,17 @@ pub trait Writer: Send {
     }
 }
 
-/// Opens the writer of `format` at `path`.
-pub fn open(format: Format, run: Run, path: &Path, overwrite: bool) -> Result<Box<dyn Writer>> {
+/// Opens the writer of `format` at `path`; `detect`: whether the run has the detector's results
+/// (the SQLite database then holds `persona_assignments`).
+pub fn open(
+    format: Format,
+    run: Run,
+    path: &Path,
+    overwrite: bool,
+    detect: bool,
+) -> Result<Box<dyn Writer>> {
     Ok(match format {
-        Format::Sqlite => Box::new(sqlite::SqliteWriter::open(run, path, overwrite)?),
+        Format::Sqlite => Box::new(sqlite::SqliteWriter::open(run, path, overwrite, detect)?),
         Format::Csv => Box::new(csv::CsvWriter::open(path, overwrite)?),
         Format::Json => Box::new(json::JsonWriter::open(run, path, overwrite)?),
         Format::Parquet => Box::new(parquet::TablesWriter::open(path, overwrite)?),
@@ -240,7 +247,9 @@ pub fn drive<'s>(
     let mut writers = writers;
     let mut tally = Tally::default();
     let mut acc = detect.then(|| report::Acc::new(config.end_date));
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Chunk<'s>>(1);
+    // The producer generates (or borrows) a chunk and runs the detector on it, while the
+    // writers write the chunk before.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<(Chunk<'s>, Option<Detection>)>(1);
     let stop = std::sync::atomic::AtomicBool::new(false);
     let produced = std::thread::scope(|scope| -> Result<()> {
         let stop = &stop;
@@ -249,16 +258,16 @@ pub fn drive<'s>(
                 if stop.load(std::sync::atomic::Ordering::Relaxed) {
                     return Err(Error::Interrupted);
                 }
-                tx.send(chunk).map_err(|_| Error::Interrupted)
-            })
-        });
-        let consumed = (|| -> Result<()> {
-            for chunk in rx.iter() {
                 let det = if detect {
                     Some(detect_chunk(config, &chunk)?)
                 } else {
                     None
                 };
+                tx.send((chunk, det)).map_err(|_| Error::Interrupted)
+            })
+        });
+        let consumed = (|| -> Result<()> {
+            for (chunk, det) in rx.iter() {
                 if let (Some(acc), Some(det)) = (acc.as_mut(), det.as_ref()) {
                     acc.add(det);
                 }
@@ -325,7 +334,7 @@ pub fn write_format(
     overwrite: bool,
     check: Check,
 ) -> Result<()> {
-    let w = open(format, Run::of(ds), path, overwrite)?;
+    let w = open(format, Run::of(ds), path, overwrite, true)?;
     let total = total_rows(ds);
     let mut rows = 0u64;
     let mut done_users = 0usize;
@@ -383,6 +392,7 @@ pub fn write_all(
         Run::of(ds),
         out_dir,
         formats,
+        true,
         overwrite,
         &mut dataset_chunks(ds),
         &mut progress,
@@ -392,13 +402,17 @@ pub fn write_all(
 /// [`write_all`] for a run that is generated while it is written: users are simulated in chunks
 /// (in parallel on `threads`, all cores for `None`) and each chunk is written and dropped, so
 /// memory does not grow with the number of users. The files are the same bytes as generating
-/// the dataset and calling [`write_all`]. `check(users done, users in all)` runs between chunks.
+/// the dataset and calling [`write_all`]. Without `detect`, the detector does not run and its
+/// outputs (`features/`, `validation_report.json`, the `persona_assignments` table) are not
+/// written. `check(users done, users in all)` runs between chunks.
+#[allow(clippy::too_many_arguments)]
 pub fn write_stream(
     config: &Config,
     shard: Option<Shard>,
     threads: Option<usize>,
     out_dir: &Path,
     formats: &[Format],
+    detect: bool,
     overwrite: bool,
     check: Check,
 ) -> Result<Written> {
@@ -410,13 +424,22 @@ pub fn write_stream(
         })
     };
     let mut progress = |users: u64, _: u64| check(users, total);
-    write_run(run, out_dir, formats, overwrite, &mut source, &mut progress)
+    write_run(
+        run,
+        out_dir,
+        formats,
+        detect,
+        overwrite,
+        &mut source,
+        &mut progress,
+    )
 }
 
 fn write_run<'s>(
     run: Run,
     out_dir: &Path,
     formats: &[Format],
+    detect: bool,
     overwrite: bool,
     source: Source<'_, 's>,
     check: Check,
@@ -441,22 +464,28 @@ fn write_run<'s>(
     std::fs::create_dir_all(out_dir).map_err(|e| Error::output(out_dir, e))?;
     let mut writers: Vec<Box<dyn Writer>> = Vec::new();
     for (f, p) in formats.iter().zip(&targets) {
-        writers.push(open(*f, run, p, overwrite)?);
+        writers.push(open(*f, run, p, overwrite, detect)?);
     }
-    writers.push(Box::new(parquet::FeaturesWriter::open(
-        &features_dir,
-        overwrite,
-    )?));
-    let (staged, tally, report) = drive(run.config, writers, true, source, check)?;
-    let report = report.expect("asked for");
-    let staged_report = detection::stage_report(&report, &report_path, overwrite)?;
-    for s in staged.into_iter().chain([staged_report]) {
+    if detect {
+        writers.push(Box::new(parquet::FeaturesWriter::open(
+            &features_dir,
+            overwrite,
+        )?));
+    }
+    let (mut staged, tally, report) = drive(run.config, writers, detect, source, check)?;
+    let report = report.unwrap_or(serde_json::Value::Null);
+    if detect {
+        staged.push(detection::stage_report(&report, &report_path, overwrite)?);
+    }
+    for s in staged {
         s.commit()?;
     }
-    let paths: Vec<PathBuf> = targets
-        .into_iter()
-        .chain([features_dir, report_path])
-        .collect();
+    let detector_outputs = if detect {
+        vec![features_dir, report_path]
+    } else {
+        Vec::new()
+    };
+    let paths: Vec<PathBuf> = targets.into_iter().chain(detector_outputs).collect();
     let m = manifest::Manifest::build(run, &tally, formats, out_dir, &paths)?;
     m.write(&manifest_path)?;
     Ok(Written {

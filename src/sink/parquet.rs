@@ -28,7 +28,7 @@ use std::sync::Arc;
 /// Rows per record batch handed to the writer.
 pub const BATCH_ROWS: usize = 64 * 1024;
 /// Rows per row group.
-pub const ROW_GROUP_ROWS: usize = 1024 * 1024;
+pub const ROW_GROUP_ROWS: usize = 128 * 1024;
 
 /// The `created_by` recorded in every file (instead of the parquet crate's version string).
 pub fn created_by() -> String {

@@ -134,15 +134,20 @@ pub struct SqliteWriter {
     staged: Staged,
     shown: std::path::PathBuf,
     conn: Connection,
+    detect: bool,
 }
 
 impl SqliteWriter {
-    pub fn open(run: Run, path: &Path, overwrite: bool) -> Result<SqliteWriter> {
+    /// Without `detect`, the database has no `persona_assignments` table.
+    pub fn open(run: Run, path: &Path, overwrite: bool, detect: bool) -> Result<SqliteWriter> {
         let staged = Staged::new(path, overwrite)?;
         let err = db_err(path);
         let conn = Connection::open(staged.path()).map_err(&err)?;
         conn.execute_batch(
-            "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA foreign_keys = OFF; BEGIN",
+            // A 128 MiB page cache: the primary-key indexes of large runs stay in memory while
+            // rows are appended (SQLite's default is 2 MiB).
+            "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA foreign_keys = OFF; \
+             PRAGMA cache_size = -131072; BEGIN",
         )
         .map_err(&err)?;
         for table in Table::ALL {
@@ -157,18 +162,21 @@ impl SqliteWriter {
             conn.execute("INSERT INTO metadata (key, value) VALUES (?1, ?2)", [k, &v])
                 .map_err(&err)?;
         }
-        let t = FeatureTable::PersonaAssignments;
-        conn.execute_batch(&create_table_sql(
-            t.name(),
-            t.columns(),
-            t.primary_key(),
-            t.foreign_keys(),
-        ))
-        .map_err(&err)?;
+        if detect {
+            let t = FeatureTable::PersonaAssignments;
+            conn.execute_batch(&create_table_sql(
+                t.name(),
+                t.columns(),
+                t.primary_key(),
+                t.foreign_keys(),
+            ))
+            .map_err(&err)?;
+        }
         Ok(SqliteWriter {
             staged,
             shown: path.to_path_buf(),
             conn,
+            detect,
         })
     }
 }
@@ -195,7 +203,9 @@ impl Writer for SqliteWriter {
                 }
             }
         }
-        let det = det.expect("the driver detects when a writer needs it");
+        let Some(det) = det.filter(|_| self.detect) else {
+            return Ok(());
+        };
         let t = FeatureTable::PersonaAssignments;
         let mut stmt = self
             .conn
@@ -238,7 +248,7 @@ impl Writer for SqliteWriter {
     }
 
     fn needs_detection(&self) -> bool {
-        true
+        self.detect
     }
 }
 
