@@ -325,6 +325,22 @@ pub struct Written {
     pub tally: Tally,
 }
 
+/// Turns the driver's "users done" into `check(rows done, rows in all)` for a dataset.
+fn row_progress<'a>(ds: &'a Dataset, check: Check<'a>) -> impl FnMut(u64, u64) -> Result<()> + 'a {
+    let total = total_rows(ds);
+    let (mut rows, mut done_users) = (0u64, 0usize);
+    move |users: u64, _: u64| {
+        for u in &ds.users[done_users..users as usize] {
+            rows += Table::ALL
+                .iter()
+                .map(|t| t.row_count(u) as u64)
+                .sum::<u64>();
+        }
+        done_users = users as usize;
+        check(rows, total)
+    }
+}
+
 /// Writes one format of an in-memory dataset to `path` (a SQLite database includes the
 /// detector's `persona_assignments` table). `check(rows done, rows in all)` runs between chunks.
 pub fn write_format(
@@ -335,19 +351,7 @@ pub fn write_format(
     check: Check,
 ) -> Result<()> {
     let w = open(format, Run::of(ds), path, overwrite, true)?;
-    let total = total_rows(ds);
-    let mut rows = 0u64;
-    let mut done_users = 0usize;
-    let mut progress = |users: u64, _: u64| -> Result<()> {
-        for u in &ds.users[done_users..users as usize] {
-            rows += Table::ALL
-                .iter()
-                .map(|t| t.row_count(u) as u64)
-                .sum::<u64>();
-        }
-        done_users = users as usize;
-        check(rows, total)
-    };
+    let mut progress = row_progress(ds, check);
     let (staged, _, _) = drive(
         &ds.config,
         vec![w],
@@ -375,19 +379,7 @@ pub fn write_all(
     overwrite: bool,
     check: Check,
 ) -> Result<Written> {
-    let total = total_rows(ds);
-    let mut rows = 0u64;
-    let mut done_users = 0usize;
-    let mut progress = |users: u64, _: u64| -> Result<()> {
-        for u in &ds.users[done_users..users as usize] {
-            rows += Table::ALL
-                .iter()
-                .map(|t| t.row_count(u) as u64)
-                .sum::<u64>();
-        }
-        done_users = users as usize;
-        check(rows, total)
-    };
+    let mut progress = row_progress(ds, check);
     write_run(
         Run::of(ds),
         out_dir,

@@ -302,6 +302,35 @@ fn plain_columns(table: Table) -> &'static [&'static str] {
     }
 }
 
+/// A staged folder with one `<name>.parquet` per (name, columns, plain columns).
+fn open_folder(
+    dir: &Path,
+    overwrite: bool,
+    tables: &[(&str, &'static [Column], &[&str])],
+) -> Result<(Staged, Vec<TableWriter>)> {
+    let staged = Staged::new(dir, overwrite)?;
+    std::fs::create_dir_all(staged.path()).map_err(|e| Error::output(dir, e))?;
+    let mut files = Vec::new();
+    for (name, cols, plain) in tables {
+        let file = format!("{name}.parquet");
+        files.push(TableWriter::create(
+            &staged.path().join(&file),
+            &dir.join(&file),
+            cols,
+            plain,
+        )?);
+    }
+    Ok((staged, files))
+}
+
+/// Closes every file of a folder from [`open_folder`]; the folder stays staged.
+fn finish_folder(staged: Staged, files: Vec<TableWriter>) -> Result<Staged> {
+    for w in files {
+        w.finish()?;
+    }
+    Ok(staged)
+}
+
 /// `parquet/` being written: one `<table>.parquet` per data table, rows in the order of the
 /// other formats.
 pub struct TablesWriter {
@@ -311,18 +340,8 @@ pub struct TablesWriter {
 
 impl TablesWriter {
     pub fn open(dir: &Path, overwrite: bool) -> Result<TablesWriter> {
-        let staged = Staged::new(dir, overwrite)?;
-        std::fs::create_dir_all(staged.path()).map_err(|e| Error::output(dir, e))?;
-        let mut files = Vec::new();
-        for table in Table::ALL {
-            let name = format!("{}.parquet", table.name());
-            files.push(TableWriter::create(
-                &staged.path().join(&name),
-                &dir.join(&name),
-                table.columns(),
-                plain_columns(table),
-            )?);
-        }
+        let tables = Table::ALL.map(|t| (t.name(), t.columns(), plain_columns(t)));
+        let (staged, files) = open_folder(dir, overwrite, &tables)?;
         Ok(TablesWriter { staged, files })
     }
 }
@@ -346,11 +365,7 @@ impl Writer for TablesWriter {
     }
 
     fn finish(self: Box<Self>) -> Result<Staged> {
-        let this = *self;
-        for w in this.files {
-            w.finish()?;
-        }
-        Ok(this.staged)
+        finish_folder(self.staged, self.files)
     }
 }
 
@@ -363,18 +378,8 @@ pub struct FeaturesWriter {
 
 impl FeaturesWriter {
     pub fn open(dir: &Path, overwrite: bool) -> Result<FeaturesWriter> {
-        let staged = Staged::new(dir, overwrite)?;
-        std::fs::create_dir_all(staged.path()).map_err(|e| Error::output(dir, e))?;
-        let mut files = Vec::new();
-        for table in FeatureTable::ALL {
-            let name = format!("{}.parquet", table.name());
-            files.push(TableWriter::create(
-                &staged.path().join(&name),
-                &dir.join(&name),
-                table.columns(),
-                table.free_text(),
-            )?);
-        }
+        let tables = FeatureTable::ALL.map(|t| (t.name(), t.columns(), t.free_text()));
+        let (staged, files) = open_folder(dir, overwrite, &tables)?;
         Ok(FeaturesWriter { staged, files })
     }
 }
@@ -397,11 +402,7 @@ impl Writer for FeaturesWriter {
     }
 
     fn finish(self: Box<Self>) -> Result<Staged> {
-        let this = *self;
-        for w in this.files {
-            w.finish()?;
-        }
-        Ok(this.staged)
+        finish_folder(self.staged, self.files)
     }
 
     fn needs_detection(&self) -> bool {
