@@ -14,7 +14,7 @@
 
 use parquet::arrow::ArrowWriter;
 use spendsense_gen::config::Format;
-use spendsense_gen::sink::parquet::{properties, record_batches};
+use spendsense_gen::sink::parquet::{key_columns, properties, record_batches};
 use spendsense_gen::tables::Table;
 use spendsense_gen::{generate, Config};
 use std::path::PathBuf;
@@ -49,8 +49,12 @@ fn main() {
     for (table, (schema, bs)) in &batches {
         let f = std::fs::File::create(dir.join(format!("bare-{}.parquet", table.name()))).unwrap();
         // The same settings as the sink, except the unique-id columns: no dictionary exceptions.
-        let mut w = ArrowWriter::try_new(f, schema.clone(), Some(properties(table.columns(), &[])))
-            .unwrap();
+        let mut w = ArrowWriter::try_new(
+            f,
+            schema.clone(),
+            Some(properties(table.columns(), &[], &key_columns(*table))),
+        )
+        .unwrap();
         for b in bs {
             w.write(b).unwrap();
         }

@@ -107,6 +107,21 @@ pub fn generate_shard(
     })
 }
 
+/// A pool of `threads` worker threads (`None`: one per core) for a run's parallel work.
+pub fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
+    if threads == Some(0) {
+        return Err(Error::invalid(
+            "threads",
+            "0 threads",
+            "at least 1, or None for all cores",
+        ));
+    }
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.unwrap_or(0))
+        .build()
+        .map_err(|e| Error::invalid("threads", e.to_string(), "a thread count the OS allows"))
+}
+
 /// Simulates the users of `shard` (`None`: all) in chunks of [`CHUNK`], each chunk in parallel,
 /// and hands each chunk, in user order, to `f(chunk, users done, users in all)`. Nothing is kept
 /// between chunks, so memory does not grow with the number of users.
@@ -116,13 +131,17 @@ pub fn for_each_chunk(
     shard: Option<Shard>,
     f: &mut dyn FnMut(Vec<UserData>, u64, u64) -> Result<()>,
 ) -> Result<()> {
-    if threads == Some(0) {
-        return Err(Error::invalid(
-            "threads",
-            "0 threads",
-            "at least 1, or None for all cores",
-        ));
-    }
+    let pool = pool(threads)?;
+    for_each_chunk_in(config, &pool, shard, f)
+}
+
+/// [`for_each_chunk`] on the workers of `pool`.
+pub fn for_each_chunk_in(
+    config: &Config,
+    pool: &rayon::ThreadPool,
+    shard: Option<Shard>,
+    f: &mut dyn FnMut(Vec<UserData>, u64, u64) -> Result<()>,
+) -> Result<()> {
     let n = config.n_users;
     let range = match shard {
         Some(s) => Shard::new(s.index, s.count, n)?.range(n),
@@ -130,10 +149,6 @@ pub fn for_each_chunk(
     };
     let slots = plan::build(config)?;
     let w = window(config);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads.unwrap_or(0))
-        .build()
-        .map_err(|e| Error::invalid("threads", e.to_string(), "a thread count the OS allows"))?;
     let total = range.end - range.start;
     let mine = &slots[range.start as usize..range.end as usize];
     let mut done = 0u64;

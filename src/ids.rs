@@ -47,29 +47,53 @@ pub enum IdKind {
     Request = 4,
 }
 
-fn push_base62_be(out: &mut String, v: u64, digits: usize) {
-    let mut buf = [0u8; 11];
-    let mut x = v;
-    for slot in buf[..digits].iter_mut().rev() {
-        *slot = B62[(x % 62) as usize];
-        x /= 62;
-    }
-    out.extend(buf[..digits].iter().map(|&b| b as char));
-}
-
 /// A Plaid-style id: `prefix` + 22 base-62 characters. The first 9 encode (user index, ordinal)
 /// big-endian in `0-9A-Za-z` order, so ids sort in the order rows are generated (a database
 /// appends to its primary-key index instead of inserting all over it); the last 13 are a hash of
 /// (seed, user, kind, ordinal), so ids differ between seeds and look opaque.
 pub fn opaque_id(prefix: &str, seed: u64, user: u64, kind: IdKind, ordinal: u64) -> String {
-    let a = mix64(seed ^ mix64(user ^ mix64((kind as u64) << 56 ^ ordinal)));
     let mut s = String::with_capacity(prefix.len() + 22);
     s.push_str(prefix);
-    push_base62_be(&mut s, user, 6);
-    push_base62_be(&mut s, ordinal, 3);
-    push_base62(&mut s, a, 11);
-    push_base62(&mut s, mix64(a), 2);
+    s.push_str(opaque_tail(seed, user, kind, ordinal).as_str());
     s
+}
+
+/// The 22 characters [`opaque_id`] puts after its prefix, built without allocating (writers
+/// append them straight into their buffers).
+pub fn opaque_tail(seed: u64, user: u64, kind: IdKind, ordinal: u64) -> IdTail {
+    let a = mix64(seed ^ mix64(user ^ mix64((kind as u64) << 56 ^ ordinal)));
+    let mut t = IdTail([0; 22]);
+    base62_be(&mut t.0[..6], user);
+    base62_be(&mut t.0[6..9], ordinal);
+    base62_le(&mut t.0[9..20], a);
+    base62_le(&mut t.0[20..], mix64(a));
+    t
+}
+
+/// The base-62 part of an opaque id (ASCII).
+#[derive(Clone, Copy)]
+pub struct IdTail([u8; 22]);
+
+impl IdTail {
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).expect("base-62 digits are ASCII")
+    }
+}
+
+/// `v` in base 62, most significant digit first, in `out.len()` digits.
+fn base62_be(out: &mut [u8], mut v: u64) {
+    for slot in out.iter_mut().rev() {
+        *slot = B62[(v % 62) as usize];
+        v /= 62;
+    }
+}
+
+/// `v` in base 62, least significant digit first, in `out.len()` digits.
+fn base62_le(out: &mut [u8], mut v: u64) {
+    for slot in out.iter_mut() {
+        *slot = B62[(v % 62) as usize];
+        v /= 62;
+    }
 }
 
 /// `user_` and the user index, zero-padded to the width of the largest index (at least 4), so

@@ -339,6 +339,14 @@ impl Transaction {
     pub fn pending_transaction_id(&self) -> Option<&str> {
         None
     }
+    /// Plaid's `personal_finance_category.confidence_level`: `VERY_HIGH` for a known merchant.
+    pub fn pfc_confidence_level(&self) -> &'static str {
+        if self.merchant_name.is_some() {
+            "VERY_HIGH"
+        } else {
+            "HIGH"
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -423,6 +431,9 @@ pub struct UserLabel {
     pub edge_case: Option<EdgeCase>,
 }
 
+/// What every transaction id starts with.
+pub const TRANSACTION_ID_PREFIX: &str = "txn_";
+
 /// Everything generated for one user.
 #[derive(Debug, Clone)]
 pub struct UserData {
@@ -441,7 +452,17 @@ impl UserData {
     /// The Plaid-style id of transaction `i` of this user.
     pub fn transaction_id(&self, i: usize) -> String {
         crate::ids::opaque_id(
-            "txn_",
+            TRANSACTION_ID_PREFIX,
+            self.seed,
+            self.index,
+            crate::ids::IdKind::Transaction,
+            i as u64,
+        )
+    }
+
+    /// [`UserData::transaction_id`] after its [`TRANSACTION_ID_PREFIX`], without allocating.
+    pub fn transaction_id_tail(&self, i: usize) -> crate::ids::IdTail {
+        crate::ids::opaque_tail(
             self.seed,
             self.index,
             crate::ids::IdKind::Transaction,

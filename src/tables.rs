@@ -375,11 +375,7 @@ pub fn for_each_row_with<'a>(
                     t(x.payment_channel.as_str()),
                     t(pfc_primary(x.pfc_detailed)),
                     t(x.pfc_detailed),
-                    t(if x.merchant_name.is_some() {
-                        "VERY_HIGH"
-                    } else {
-                        "HIGH"
-                    }),
+                    t(x.pfc_confidence_level()),
                     Value::Bool(x.pending),
                     opt_t(x.pending_transaction_id()),
                 ]);

@@ -271,11 +271,7 @@ fn user_json(u: &UserData) -> UserJson<'_> {
                 personal_finance_category: Pfc {
                     primary: pfc_primary(t.pfc_detailed),
                     detailed: t.pfc_detailed,
-                    confidence_level: if t.merchant_name.is_some() {
-                        "VERY_HIGH"
-                    } else {
-                        "HIGH"
-                    },
+                    confidence_level: t.pfc_confidence_level(),
                 },
                 pending: t.pending,
                 pending_transaction_id: t.pending_transaction_id(),

@@ -236,12 +236,17 @@ pub type Source<'a, 's> =
 /// runs on a thread of its own, one chunk ahead. `check(users done)` runs after every chunk;
 /// an error from it, from the source or from a writer stops everything (the staged outputs are
 /// then dropped, which deletes them).
+///
+/// The detector and the writers do their parallel work in `pool` (the global rayon pool for
+/// `None`), the pool a streamed run also generates in, so a run never uses more workers than
+/// asked for.
 pub fn drive<'s>(
     config: &Config,
     writers: Vec<Box<dyn Writer + 's>>,
     want_report: bool,
     source: Source<'_, 's>,
     check: Check,
+    pool: Option<&rayon::ThreadPool>,
 ) -> Result<(Vec<Staged>, Tally, Option<serde_json::Value>)> {
     let detect = want_report || writers.iter().any(|w| w.needs_detection());
     let mut writers = writers;
@@ -259,7 +264,7 @@ pub fn drive<'s>(
                     return Err(Error::Interrupted);
                 }
                 let det = if detect {
-                    Some(detect_chunk(config, &chunk)?)
+                    Some(in_pool(pool, || detect_chunk(config, &chunk))?)
                 } else {
                     None
                 };
@@ -275,7 +280,7 @@ pub fn drive<'s>(
                     let (chunk, det) = (&chunk, det.as_ref());
                     let handles: Vec<_> = writers
                         .iter_mut()
-                        .map(|w| s.spawn(move || w.write(chunk, det)))
+                        .map(|w| s.spawn(move || in_pool(pool, || w.write(chunk, det))))
                         .collect();
                     handles
                         .into_iter()
@@ -302,6 +307,14 @@ pub fn drive<'s>(
         .map(|w| w.finish())
         .collect::<Result<Vec<_>>>()?;
     Ok((staged, tally, acc.map(report::Acc::finish)))
+}
+
+/// Runs `f` in `pool` (so its parallel iterators use the pool's workers), or here for `None`.
+fn in_pool<R: Send>(pool: Option<&rayon::ThreadPool>, f: impl FnOnce() -> R + Send) -> R {
+    match pool {
+        Some(p) => p.install(f),
+        None => f(),
+    }
 }
 
 /// The chunks of an in-memory dataset, as [`drive`] takes them: [`CHUNK`] users each, borrowed.
@@ -358,6 +371,7 @@ pub fn write_format(
         false,
         &mut dataset_chunks(ds),
         &mut progress,
+        None,
     )?;
     for s in staged {
         s.commit()?;
@@ -388,6 +402,7 @@ pub fn write_all(
         overwrite,
         &mut dataset_chunks(ds),
         &mut progress,
+        None,
     )
 }
 
@@ -410,8 +425,9 @@ pub fn write_stream(
 ) -> Result<Written> {
     let run = Run { config, shard };
     let total = run.user_range().end - run.user_range().start;
+    let pool = crate::generate::pool(threads)?;
     let mut source = |f: &mut dyn FnMut(Chunk<'static>) -> Result<()>| {
-        crate::generate::for_each_chunk(config, threads, shard, &mut |chunk, _, _| {
+        crate::generate::for_each_chunk_in(config, &pool, shard, &mut |chunk, _, _| {
             f(Cow::Owned(chunk))
         })
     };
@@ -424,9 +440,11 @@ pub fn write_stream(
         overwrite,
         &mut source,
         &mut progress,
+        Some(&pool),
     )
 }
 
+#[allow(clippy::too_many_arguments)]
 fn write_run<'s>(
     run: Run,
     out_dir: &Path,
@@ -435,6 +453,7 @@ fn write_run<'s>(
     overwrite: bool,
     source: Source<'_, 's>,
     check: Check,
+    pool: Option<&rayon::ThreadPool>,
 ) -> Result<Written> {
     let features_dir = out_dir.join(detection::FEATURES_DIR);
     let report_path = out_dir.join(detection::REPORT_FILE);
@@ -464,7 +483,7 @@ fn write_run<'s>(
             overwrite,
         )?));
     }
-    let (mut staged, tally, report) = drive(run.config, writers, detect, source, check)?;
+    let (mut staged, tally, report) = drive(run.config, writers, detect, source, check, pool)?;
     let report = report.unwrap_or(serde_json::Value::Null);
     if detect {
         staged.push(detection::stage_report(&report, &report_path, overwrite)?);

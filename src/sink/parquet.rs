@@ -16,11 +16,17 @@ use arrow_array::builder::{
     BooleanBuilder, Date32Builder, Float64Builder, Int64Builder, StringBuilder,
 };
 use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::ArrowError;
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use chrono::Datelike;
+use parquet::arrow::arrow_writer::{compute_leaves, ArrowColumnWriter, ArrowRowGroupWriterFactory};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
-use parquet::file::properties::WriterProperties;
+use parquet::errors::ParquetError;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::types::ColumnPath;
+use rayon::prelude::*;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -57,12 +63,18 @@ pub fn schema(cols: &[Column]) -> SchemaRef {
 /// Writer settings: snappy, a fixed `created_by`, and dictionary encoding on text and integer
 /// columns (few distinct values: window, frequency, status, persona lists) but not on floats
 /// (nearly all distinct) nor on the `free_text` columns.
-pub fn properties(cols: &[Column], free_text: &[&str]) -> WriterProperties {
+///
+/// Min/max statistics are kept per row group (not per page: the page index would grow with the
+/// file until the footer is written) for numbers, dates and the text columns in `keys` (ids
+/// sort in user order, so a reader can skip row groups by id). Other text columns have none:
+/// comparing every category or name costs more than such a statistic is worth.
+pub fn properties(cols: &[Column], free_text: &[&str], keys: &[&str]) -> WriterProperties {
     let mut b = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
         .set_created_by(created_by())
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
-        .set_dictionary_enabled(true);
+        .set_dictionary_enabled(true)
+        .set_statistics_enabled(EnabledStatistics::Chunk);
     for c in cols {
         let dictionary = match c.ty {
             ColType::Text => !free_text.contains(&c.name),
@@ -72,9 +84,22 @@ pub fn properties(cols: &[Column], free_text: &[&str]) -> WriterProperties {
         if !dictionary {
             b = b.set_column_dictionary_enabled(ColumnPath::from(c.name), false);
         }
+        if c.ty == ColType::Text && !keys.contains(&c.name) {
+            b = b.set_column_statistics_enabled(ColumnPath::from(c.name), EnabledStatistics::None);
+        }
     }
     b.build()
 }
+
+/// The text columns of a data table that keep statistics: its primary and foreign keys.
+pub fn key_columns(table: Table) -> Vec<&'static str> {
+    std::iter::once(table.primary_key())
+        .chain(table.foreign_keys().iter().map(|k| k.column))
+        .collect()
+}
+
+/// The text column of the detector's tables that keeps statistics.
+const FEATURE_KEYS: &[&str] = &["user_id"];
 
 enum Builder {
     Text(StringBuilder),
@@ -107,10 +132,7 @@ impl Builder {
             (Builder::Float(b), Value::Null) => b.append_null(),
             (Builder::Bool(b), Value::Bool(x)) => b.append_value(*x),
             (Builder::Bool(b), Value::Null) => b.append_null(),
-            (Builder::Date(b), Value::Date(d)) => {
-                let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
-                b.append_value((*d - epoch).num_days() as i32)
-            }
+            (Builder::Date(b), Value::Date(d)) => b.append_value(date32(*d)),
             (Builder::Date(b), Value::Null) => b.append_null(),
             _ => return false,
         }
@@ -128,7 +150,12 @@ impl Builder {
     }
 }
 
-/// One Parquet file being written row by row (in batches of [`BATCH_ROWS`]).
+/// One Parquet file. Rows arrive one at a time ([`TableWriter::push`], buffered into record
+/// batches of [`BATCH_ROWS`]) or as record batches ([`TableWriter::write_batches`]); either way
+/// the columns of a row group are encoded in parallel (one rayon task per column, in the pool
+/// the caller runs in) and the row group is written to the file when it holds
+/// [`ROW_GROUP_ROWS`] rows. The bytes are those of an `ArrowWriter` fed the same batches: they
+/// depend on the rows and the batch boundaries, never on the thread count.
 pub struct TableWriter {
     /// The name shown in errors (the final path, not the temporary one).
     shown: PathBuf,
@@ -136,7 +163,12 @@ pub struct TableWriter {
     schema: SchemaRef,
     builders: Vec<Builder>,
     pending: usize,
-    writer: ArrowWriter<File>,
+    file: SerializedFileWriter<File>,
+    factory: ArrowRowGroupWriterFactory,
+    /// The open row group's column writers, one per column.
+    columns: Vec<ArrowColumnWriter>,
+    /// Rows in the open row group.
+    group_rows: usize,
 }
 
 impl TableWriter {
@@ -146,40 +178,34 @@ impl TableWriter {
         shown: &Path,
         cols: &'static [Column],
         free_text: &[&str],
+        keys: &[&str],
     ) -> Result<TableWriter> {
         let err = |e: &dyn std::fmt::Display| Error::output(shown, e);
         let f = File::create(file).map_err(|e| err(&e))?;
         let schema = schema(cols);
-        let writer = ArrowWriter::try_new(f, schema.clone(), Some(properties(cols, free_text)))
-            .map_err(|e| err(&e))?;
+        // The ArrowWriter records the Arrow schema in the footer's metadata; its lower half
+        // then encodes columns separately.
+        let (file, factory) =
+            ArrowWriter::try_new(f, schema.clone(), Some(properties(cols, free_text, keys)))
+                .and_then(ArrowWriter::into_serialized_writer)
+                .map_err(|e| err(&e))?;
+        let columns = factory.create_column_writers(0).map_err(|e| err(&e))?;
         Ok(TableWriter {
             shown: shown.to_path_buf(),
             cols,
             schema,
             builders: cols.iter().map(|c| Builder::new(c.ty)).collect(),
             pending: 0,
-            writer,
+            file,
+            factory,
+            columns,
+            group_rows: 0,
         })
     }
 
     pub fn push(&mut self, row: &[Value]) -> Result<()> {
-        if row.len() != self.cols.len() {
-            return Err(Error::output(
-                &self.shown,
-                format!(
-                    "a row has {} values for {} columns",
-                    row.len(),
-                    self.cols.len()
-                ),
-            ));
-        }
-        for ((b, v), c) in self.builders.iter_mut().zip(row).zip(self.cols) {
-            if !b.push(v) || (matches!(v, Value::Null) && !c.nullable) {
-                return Err(Error::output(
-                    &self.shown,
-                    format!("column {}: {v:?} does not fit {:?}", c.name, c.ty),
-                ));
-            }
+        if let Err(msg) = push_row(&mut self.builders, self.cols, row) {
+            return Err(Error::output(&self.shown, msg));
         }
         self.pending += 1;
         if self.pending == BATCH_ROWS {
@@ -192,24 +218,240 @@ impl TableWriter {
         if self.pending == 0 {
             return Ok(());
         }
-        let arrays: Vec<ArrayRef> = self.builders.iter_mut().map(Builder::finish).collect();
-        let batch = RecordBatch::try_new(self.schema.clone(), arrays)
-            .map_err(|e| Error::output(&self.shown, e))?;
-        self.writer
-            .write(&batch)
+        let batch = finish_batch(&self.schema, &mut self.builders)
             .map_err(|e| Error::output(&self.shown, e))?;
         self.pending = 0;
+        self.write_batches(&[batch])
+    }
+
+    /// Writes `batches` (of this table's schema) after the rows written so far.
+    pub fn write_batches(&mut self, batches: &[RecordBatch]) -> Result<()> {
+        let mut segment: Vec<RecordBatch> = Vec::new();
+        for b in batches {
+            let mut at = 0;
+            while at < b.num_rows() {
+                let n = (b.num_rows() - at).min(ROW_GROUP_ROWS - self.group_rows);
+                segment.push(b.slice(at, n));
+                at += n;
+                self.group_rows += n;
+                if self.group_rows == ROW_GROUP_ROWS {
+                    self.encode(&segment)?;
+                    segment.clear();
+                    self.close_row_group()?;
+                }
+            }
+        }
+        self.encode(&segment)
+    }
+
+    /// Encodes `batches` into the open row group, each column in a task of its own.
+    fn encode(&mut self, batches: &[RecordBatch]) -> Result<()> {
+        if batches.is_empty() {
+            return Ok(());
+        }
+        let fields = self.schema.fields();
+        self.columns
+            .par_iter_mut()
+            .enumerate()
+            .try_for_each(|(i, w)| {
+                for b in batches {
+                    for leaf in compute_leaves(&fields[i], b.column(i))? {
+                        w.write(&leaf)?;
+                    }
+                }
+                Ok(())
+            })
+            .map_err(|e: ParquetError| Error::output(&self.shown, e))
+    }
+
+    /// Closes the open row group's columns (in parallel) and appends it to the file.
+    fn close_row_group(&mut self) -> Result<()> {
+        let err = |e: ParquetError| Error::output(&self.shown, e);
+        let next = self
+            .factory
+            .create_column_writers(self.file.flushed_row_groups().len() + 1)
+            .map_err(err)?;
+        let columns = std::mem::replace(&mut self.columns, next);
+        let chunks = columns
+            .into_par_iter()
+            .map(ArrowColumnWriter::close)
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(err)?;
+        let mut group = self.file.next_row_group().map_err(err)?;
+        for c in chunks {
+            c.append_to_row_group(&mut group).map_err(err)?;
+        }
+        group.close().map_err(err)?;
+        self.group_rows = 0;
         Ok(())
     }
 
-    /// Writes the last batch and the footer, and closes the file.
+    /// Writes the last batch, the last row group and the footer, and closes the file.
     pub fn finish(mut self) -> Result<()> {
         self.flush_batch()?;
-        self.writer
-            .into_inner()
+        if self.group_rows > 0 {
+            self.close_row_group()?;
+        }
+        self.file
+            .close()
             .map_err(|e| Error::output(&self.shown, e))?;
         Ok(())
     }
+}
+
+/// Appends one row to the builders of `cols`; the error says which value does not fit.
+fn push_row(
+    builders: &mut [Builder],
+    cols: &[Column],
+    row: &[Value],
+) -> std::result::Result<(), String> {
+    if row.len() != cols.len() {
+        return Err(format!(
+            "a row has {} values for {} columns",
+            row.len(),
+            cols.len()
+        ));
+    }
+    for ((b, v), c) in builders.iter_mut().zip(row).zip(cols) {
+        if !b.push(v) || (matches!(v, Value::Null) && !c.nullable) {
+            return Err(format!("column {}: {v:?} does not fit {:?}", c.name, c.ty));
+        }
+    }
+    Ok(())
+}
+
+/// The builders' rows as one record batch (the builders are left empty).
+fn finish_batch(
+    schema: &SchemaRef,
+    builders: &mut [Builder],
+) -> std::result::Result<RecordBatch, ArrowError> {
+    let arrays: Vec<ArrayRef> = builders.iter_mut().map(Builder::finish).collect();
+    RecordBatch::try_new(schema.clone(), arrays)
+}
+
+/// Days from 0001-01-01 (chrono's day 1) to 1970-01-01, Arrow's `Date32` epoch.
+const UNIX_EPOCH_FROM_CE: i32 = 719_163;
+
+fn date32(d: chrono::NaiveDate) -> i32 {
+    d.num_days_from_ce() - UNIX_EPOCH_FROM_CE
+}
+
+/// The transactions of `users` as one record batch, built column by column: the same arrays as
+/// the generic row reader ([`crate::tables::for_each_row`]) gives through [`push_row`] (a test
+/// compares them), at a fraction of the cost, since this table holds nearly every row.
+fn transactions_batch(
+    schema: &SchemaRef,
+    users: &[UserData],
+) -> std::result::Result<RecordBatch, ArrowError> {
+    use std::fmt::Write;
+    let n: usize = users.iter().map(|u| u.transactions.len()).sum();
+    let text = |bytes: usize| StringBuilder::with_capacity(n, n * bytes);
+    let (mut id, mut account, mut user) = (text(26), text(26), text(12));
+    let (mut date, mut authorized) = (
+        Date32Builder::with_capacity(n),
+        Date32Builder::with_capacity(n),
+    );
+    let mut amount = Float64Builder::with_capacity(n);
+    let (mut currency, mut unofficial) = (text(3), text(0));
+    let (mut name, mut merchant, mut entity) = (text(24), text(12), text(20));
+    let (mut channel, mut primary, mut detailed, mut confidence) =
+        (text(8), text(16), text(32), text(9));
+    let mut pending = BooleanBuilder::with_capacity(n);
+    let mut pending_id = text(0);
+    for u in users {
+        let uid = u.user.user_id.as_str();
+        for (i, x) in u.transactions.iter().enumerate() {
+            id.write_str(crate::model::TRANSACTION_ID_PREFIX)
+                .and_then(|()| id.write_str(u.transaction_id_tail(i).as_str()))
+                .expect("a string builder takes any text");
+            id.append_value("");
+            account.append_value(&u.accounts[x.account as usize].account_id);
+            user.append_value(uid);
+            date.append_value(date32(x.date));
+            authorized.append_value(date32(x.authorized_date));
+            amount.append_value(x.amount as f64 / 100.0);
+            currency.append_value("USD");
+            unofficial.append_null();
+            name.append_value(&x.name);
+            merchant.append_option(x.merchant_name);
+            entity.append_option(x.merchant_entity_id());
+            channel.append_value(x.payment_channel.as_str());
+            primary.append_value(crate::sim::merchants::pfc_primary(x.pfc_detailed));
+            detailed.append_value(x.pfc_detailed);
+            confidence.append_value(x.pfc_confidence_level());
+            pending.append_value(x.pending);
+            pending_id.append_option(x.pending_transaction_id());
+        }
+    }
+    let arrays: Vec<ArrayRef> = vec![
+        Arc::new(id.finish()),
+        Arc::new(account.finish()),
+        Arc::new(user.finish()),
+        Arc::new(date.finish()),
+        Arc::new(authorized.finish()),
+        Arc::new(amount.finish()),
+        Arc::new(currency.finish()),
+        Arc::new(unofficial.finish()),
+        Arc::new(name.finish()),
+        Arc::new(merchant.finish()),
+        Arc::new(entity.finish()),
+        Arc::new(channel.finish()),
+        Arc::new(primary.finish()),
+        Arc::new(detailed.finish()),
+        Arc::new(confidence.finish()),
+        Arc::new(pending.finish()),
+        Arc::new(pending_id.finish()),
+    ];
+    RecordBatch::try_new(schema.clone(), arrays)
+}
+
+/// Users per record batch when a data table is converted in parallel: a fixed number, so the
+/// batch boundaries (and so the bytes of the file) do not depend on the thread count.
+pub const BLOCK_USERS: usize = 64;
+
+/// A data table of `users` as record batches of [`BLOCK_USERS`] users each, built in parallel
+/// (in the caller's rayon pool), in user order. Blocks without rows give no batch.
+pub fn table_batches(
+    table: Table,
+    schema: &SchemaRef,
+    users: &[UserData],
+) -> std::result::Result<Vec<RecordBatch>, String> {
+    let cols = table.columns();
+    let batches = users
+        .par_chunks(BLOCK_USERS)
+        .map(|block| {
+            if table == Table::Transactions {
+                let n: usize = block.iter().map(|u| u.transactions.len()).sum();
+                return match n {
+                    0 => Ok(None),
+                    _ => transactions_batch(schema, block)
+                        .map(Some)
+                        .map_err(|e| e.to_string()),
+                };
+            }
+            let mut builders: Vec<Builder> = cols.iter().map(|c| Builder::new(c.ty)).collect();
+            let mut rows = 0usize;
+            let mut failed = None;
+            for u in block {
+                crate::tables::for_each_row(table, u, &mut |row| {
+                    if failed.is_none() {
+                        failed = push_row(&mut builders, cols, row).err();
+                        rows += 1;
+                    }
+                });
+            }
+            if let Some(e) = failed {
+                return Err(e);
+            }
+            if rows == 0 {
+                return Ok(None);
+            }
+            finish_batch(schema, &mut builders)
+                .map(Some)
+                .map_err(|e| e.to_string())
+        })
+        .collect::<std::result::Result<Vec<_>, String>>()?;
+    Ok(batches.into_iter().flatten().collect())
 }
 
 /// Writes one detector table to `file` (`shown` names it in errors).
@@ -222,7 +464,13 @@ pub fn write_table(
     total: u64,
     check: Check,
 ) -> Result<()> {
-    let mut w = TableWriter::create(file, shown, table.columns(), table.free_text())?;
+    let mut w = TableWriter::create(
+        file,
+        shown,
+        table.columns(),
+        table.free_text(),
+        FEATURE_KEYS,
+    )?;
     let mut failed: Option<Error> = None;
     for_each_row(table, det, &mut |row| {
         if failed.is_some() {
@@ -302,22 +550,26 @@ fn plain_columns(table: Table) -> &'static [&'static str] {
     }
 }
 
-/// A staged folder with one `<name>.parquet` per (name, columns, plain columns).
+/// A file of a folder: name, columns, columns without a dictionary, text columns with statistics.
+type FileSpec<'a> = (&'a str, &'static [Column], &'a [&'a str], Vec<&'a str>);
+
+/// A staged folder with one `<name>.parquet` per [`FileSpec`].
 fn open_folder(
     dir: &Path,
     overwrite: bool,
-    tables: &[(&str, &'static [Column], &[&str])],
+    tables: &[FileSpec],
 ) -> Result<(Staged, Vec<TableWriter>)> {
     let staged = Staged::new(dir, overwrite)?;
     std::fs::create_dir_all(staged.path()).map_err(|e| Error::output(dir, e))?;
     let mut files = Vec::new();
-    for (name, cols, plain) in tables {
+    for (name, cols, plain, keys) in tables {
         let file = format!("{name}.parquet");
         files.push(TableWriter::create(
             &staged.path().join(&file),
             &dir.join(&file),
             cols,
             plain,
+            keys,
         )?);
     }
     Ok((staged, files))
@@ -340,7 +592,7 @@ pub struct TablesWriter {
 
 impl TablesWriter {
     pub fn open(dir: &Path, overwrite: bool) -> Result<TablesWriter> {
-        let tables = Table::ALL.map(|t| (t.name(), t.columns(), plain_columns(t)));
+        let tables = Table::ALL.map(|t| (t.name(), t.columns(), plain_columns(t), key_columns(t)));
         let (staged, files) = open_folder(dir, overwrite, &tables)?;
         Ok(TablesWriter { staged, files })
     }
@@ -348,18 +600,17 @@ impl TablesWriter {
 
 impl Writer for TablesWriter {
     fn write(&mut self, users: &[UserData], _: Option<&Detection>) -> Result<()> {
-        for (table, w) in Table::ALL.iter().zip(&mut self.files) {
-            let mut failed: Option<Error> = None;
-            for u in users {
-                crate::tables::for_each_row(*table, u, &mut |row| {
-                    if failed.is_none() {
-                        failed = w.push(row).err();
-                    }
-                });
-                if let Some(e) = failed.take() {
-                    return Err(e);
-                }
-            }
+        // Every table's rows become record batches in parallel, then each file encodes its
+        // columns in parallel.
+        let schemas: Vec<SchemaRef> = self.files.iter().map(|w| w.schema.clone()).collect();
+        let batches: Vec<_> = Table::ALL
+            .par_iter()
+            .zip(&schemas)
+            .map(|(table, schema)| table_batches(*table, schema, users))
+            .collect();
+        for (w, b) in self.files.iter_mut().zip(batches) {
+            let b = b.map_err(|e| Error::output(&w.shown, e))?;
+            w.write_batches(&b)?;
         }
         Ok(())
     }
@@ -378,7 +629,8 @@ pub struct FeaturesWriter {
 
 impl FeaturesWriter {
     pub fn open(dir: &Path, overwrite: bool) -> Result<FeaturesWriter> {
-        let tables = FeatureTable::ALL.map(|t| (t.name(), t.columns(), t.free_text()));
+        let tables = FeatureTable::ALL
+            .map(|t| (t.name(), t.columns(), t.free_text(), FEATURE_KEYS.to_vec()));
         let (staged, files) = open_folder(dir, overwrite, &tables)?;
         Ok(FeaturesWriter { staged, files })
     }
@@ -410,49 +662,43 @@ impl Writer for FeaturesWriter {
     }
 }
 
-/// A data table of `users` as Arrow record batches (of [`BATCH_ROWS`] rows), the schema the
-/// Parquet files have: for handing to Python through the Arrow C stream interface.
+/// A data table of `users` as Arrow record batches (of [`BLOCK_USERS`] users each), the schema
+/// the Parquet files have: for handing to Python through the Arrow C stream interface.
 pub fn record_batches(table: Table, users: &[UserData]) -> Result<(SchemaRef, Vec<RecordBatch>)> {
-    let cols = table.columns();
-    let schema = schema(cols);
-    let mut builders: Vec<Builder> = cols.iter().map(|c| Builder::new(c.ty)).collect();
-    let mut batches = Vec::new();
-    let mut pending = 0usize;
-    let mut failed: Option<Error> = None;
-    let flush = |builders: &mut Vec<Builder>, batches: &mut Vec<RecordBatch>| -> Result<()> {
-        let arrays: Vec<ArrayRef> = builders.iter_mut().map(Builder::finish).collect();
-        let b = RecordBatch::try_new(schema.clone(), arrays)
-            .map_err(|e| Error::invalid("table", e.to_string(), "rows that fit the schema"))?;
-        batches.push(b);
-        Ok(())
-    };
-    for u in users {
-        crate::tables::for_each_row(table, u, &mut |row| {
-            if failed.is_some() {
-                return;
-            }
-            for ((b, v), c) in builders.iter_mut().zip(row).zip(cols) {
-                if !b.push(v) {
-                    failed = Some(Error::invalid(
-                        "table",
-                        format!("column {}: {v:?} does not fit {:?}", c.name, c.ty),
-                        "rows that fit the schema",
-                    ));
-                    return;
-                }
-            }
-            pending += 1;
-        });
-        if let Some(e) = failed.take() {
-            return Err(e);
-        }
-        if pending >= BATCH_ROWS {
-            flush(&mut builders, &mut batches)?;
-            pending = 0;
-        }
-    }
-    if pending > 0 || batches.is_empty() {
-        flush(&mut builders, &mut batches)?;
+    let schema = schema(table.columns());
+    let mut batches = table_batches(table, &schema, users)
+        .map_err(|e| Error::invalid("table", e, "rows that fit the schema"))?;
+    if batches.is_empty() {
+        batches.push(RecordBatch::new_empty(schema.clone()));
     }
     Ok((schema, batches))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    /// The column-by-column transactions batch equals the one the generic row reader builds.
+    #[test]
+    fn transactions_batch_matches_the_row_reader() {
+        let config = Config::from_value(&serde_json::json!({"n_users": 60, "seed": 7})).unwrap();
+        let ds = crate::generate(&config, Some(1), &mut |_, _| Ok(())).unwrap();
+        let cols = Table::Transactions.columns();
+        let schema = schema(cols);
+        let mut builders: Vec<Builder> = cols.iter().map(|c| Builder::new(c.ty)).collect();
+        for u in &ds.users {
+            crate::tables::for_each_row(Table::Transactions, u, &mut |row| {
+                push_row(&mut builders, cols, row).unwrap();
+            });
+        }
+        let generic = finish_batch(&schema, &mut builders).unwrap();
+        let fast = transactions_batch(&schema, &ds.users).unwrap();
+        assert!(generic.num_rows() > 10_000);
+        assert_eq!(generic, fast);
+        // And a data table's batches cover every row once, in order.
+        let batches = table_batches(Table::Transactions, &schema, &ds.users).unwrap();
+        assert_eq!(batches.len(), 1);
+        assert_eq!(batches[0], fast);
+    }
 }

@@ -197,11 +197,7 @@ const PAYMENT_META: PaymentMeta = PaymentMeta {
 fn transaction(u: &UserData, i: usize) -> TransactionJson<'_> {
     let t = &u.transactions[i];
     let primary = pfc_primary(t.pfc_detailed);
-    let confidence = if t.merchant_name.is_some() {
-        "VERY_HIGH"
-    } else {
-        "HIGH"
-    };
+    let confidence = t.pfc_confidence_level();
     TransactionJson {
         account_id: &u.accounts[t.account as usize].account_id,
         account_owner: None,
