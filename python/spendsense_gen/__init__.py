@@ -8,6 +8,7 @@
 >>> ssg.detect("data/spendsense.db").summary()         # or on a database / CSV folder
 >>> ssg.validate("data/csv").ok                         # schema, Plaid enums, ledger rules
 >>> ssg.load("data/csv", "copy.db")                     # checked, all-or-nothing load
+>>> ds.report("report.html")                            # a visual HTML report (needs matplotlib)
 
 Data comes from a day-by-day ledger simulation per user, so balances, statements, payments and
 transfers agree with each other; the same seed and configuration always give the same bytes.
@@ -28,6 +29,7 @@ from ._dataset import (
     resolve_config,
 )
 from ._detect import FAMILIES, FEATURE_TABLES, WINDOWS, Detection, detect
+from ._report import write_report
 from ._validate import RULES, Check, Finding, LoadResult, ValidationReport, load, validate
 from .errors import (
     ConfigFileError,
@@ -57,6 +59,7 @@ __all__ = [
     "WINDOWS",
     "FAMILIES",
     "FEATURE_TABLES",
+    "write_report",
     "validate",
     "ValidationReport",
     "Check",

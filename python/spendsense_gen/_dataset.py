@@ -225,6 +225,25 @@ class Dataset:
         result: dict[str, Any] = json.loads(self._report_json)
         return result
 
+    # -- report --------------------------------------------------------------------------------
+    def report(self, path: PathLikeStr = "report.html", overwrite: bool = False) -> Path:
+        """Write a self-contained HTML report of this dataset to ``path`` and return the path:
+        summary, archetype and persona distributions, label-vs-detected matrices per window,
+        checking-balance trajectories per archetype, spending by category, persona rates by age
+        bracket and region, every validation check and the edge cases. Plots are inline SVG; the
+        page loads nothing from the network. The same page as ``spendsense-gen report`` on the
+        folder :meth:`write` makes.
+
+        Requires matplotlib (``pip install 'spendsense-gen[report]'``).
+
+        Raises:
+            ImportError: matplotlib is not installed.
+            OutputExistsError: ``path`` exists and ``overwrite`` is False.
+        """
+        from ._report import write_report
+
+        return write_report(self, path, overwrite=overwrite)
+
     # -- writers -------------------------------------------------------------------------------
     def to_sqlite(self, path: PathLikeStr, overwrite: bool = False) -> Path:
         """Write a SQLite database: the five tables and the detector's ``persona_assignments``

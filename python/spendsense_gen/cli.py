@@ -6,6 +6,7 @@
     spendsense-gen detect PATH [--out DIR] [--end-date YYYY-MM-DD] [--overwrite] [--quiet]
     spendsense-gen validate PATH [--json FILE] [--examples N] [--quiet]
     spendsense-gen load --from DIR_OR_JSON --db PATH [--quiet]
+    spendsense-gen report [DATA_DIR] [--out FILE] [--overwrite] [--quiet]
     spendsense-gen config --show [--config FILE] [same flags]
 
 ``generate`` also runs the persona detector on the generated tables and writes its outputs
@@ -13,7 +14,8 @@
 ``spendsense.db``). ``detect`` does the same for a SQLite database or a CSV folder in the
 spendsense-gen schema. ``validate`` checks a database, CSV folder or users.json and exits 0 only when every
 rule passes (1 when one fails); ``load`` puts a CSV folder or users.json into a SQLite database,
-all or nothing. Flags override the configuration file; errors are one line on stderr and a
+all or nothing. ``report`` writes a self-contained ``report.html`` (plots and tables; needs
+matplotlib). Flags override the configuration file; errors are one line on stderr and a
 non-zero exit.
 """
 
@@ -39,6 +41,7 @@ from ._dataset import (
     resolve_config,
 )
 from ._detect import detect, report_summary
+from ._report import REPORT_NAME, require_matplotlib, write_report
 from ._validate import load, validate
 from .errors import InvalidDataError, InvalidParameterError, SpendSenseError
 
@@ -207,6 +210,26 @@ def _parser() -> argparse.ArgumentParser:
     ld.add_argument("--db", required=True, metavar="PATH", help="the SQLite database to load into")
     ld.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
 
+    rp = sub.add_parser(
+        "report",
+        help="write a self-contained HTML report of a data folder (needs matplotlib)",
+        description="Write one self-contained HTML file (inline SVG plots, no network) with the dataset "
+        "summary, archetype and persona distributions, label-vs-detected matrices per window, checking "
+        "balance trajectories per archetype, spending by category, persona rates by age bracket and "
+        "region, every validation check and the edge cases. Reads DATA_DIR/spendsense.db (or a CSV "
+        "folder, loaded into a temporary database). Needs matplotlib: pip install 'spendsense-gen[report]'.",
+    )
+    rp.add_argument(
+        "path",
+        metavar="DATA_DIR",
+        nargs="?",
+        default="data",
+        help="a folder written by generate (default data), a SQLite database or a CSV folder",
+    )
+    rp.add_argument("--out", metavar="FILE", help=f"the HTML file (default DATA_DIR/{REPORT_NAME})")
+    rp.add_argument("--overwrite", action="store_true", help="replace an existing report")
+    rp.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
+
     c = sub.add_parser("config", help="print the effective configuration")
     recipe(c)
     c.add_argument("--show", action="store_true", help="print the effective configuration as JSON")
@@ -371,6 +394,20 @@ def _load(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    try:
+        require_matplotlib()
+    except ImportError as e:
+        print(f"spendsense-gen: error: {e}", file=err)
+        return EXIT_ERROR
+    t0 = time.monotonic()
+    path = write_report(args.path, args.out, overwrite=args.overwrite)
+    if not args.quiet:
+        size = path.stat().st_size / 1024
+        print(f"wrote {path} ({size:,.0f} KiB) in {time.monotonic() - t0:.2f} s", file=out)
+    return 0
+
+
 def main(argv: Optional[Sequence[str]] = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     """Run the command line; returns the exit code."""
     try:
@@ -387,6 +424,8 @@ def main(argv: Optional[Sequence[str]] = None, out: TextIO = sys.stdout, err: Te
             return _validate(args, out)
         if args.command == "load":
             return _load(args, out, err)
+        if args.command == "report":
+            return _report(args, out, err)
         if args.command == "config":
             print(json.dumps(resolve_config(_config(args)), indent=2), file=out)
             return 0
