@@ -6,32 +6,8 @@ use crate::error::{Error, Result};
 use crate::model::{Cents, Persona, PersonaSet};
 use crate::tables::{ColType, Column, Table, Value};
 use chrono::NaiveDate;
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
-/// FNV-1a: a fast hash for the short ids and names the input is keyed by (SipHash, the
-/// default, costs more than the rest of reading a row).
-#[derive(Default)]
-pub struct Fnv(u64);
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for b in bytes {
-            h = (h ^ *b as u64).wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-}
-
-type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
+pub use crate::ids::{FastMap, Fnv};
 use std::path::Path;
 
 #[derive(Debug, Clone)]

@@ -7,15 +7,14 @@
 use super::plaid_ref::{self, Reference};
 use super::report::{Finding, Loc, Part, Rule, Tally};
 use super::source::{Kind, Meta, Visit};
-use crate::detect::input::{parse_cell, Fnv};
+use crate::detect::input::parse_cell;
 use crate::error::Result;
+use crate::ids::{FastMap, Fnv};
 use crate::model::{Archetype, Cents, EdgeCase, Persona, PersonaSet};
 use crate::tables::{ColType, Table, Value};
 use chrono::NaiveDate;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hash, Hasher};
-
-type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
+use std::hash::{Hash, Hasher};
 
 const NONE: u32 = u32::MAX;
 const NO_PFC: u16 = u16::MAX;

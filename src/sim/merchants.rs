@@ -3,31 +3,7 @@
 
 use crate::ids::name_id;
 use crate::model::{Cents, PaymentChannel};
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
-
-/// FNV-1a, for the merchant-name lookups done once per written row (the default SipHash showed
-/// in profiles). Only for lookups: no output depends on a map's order.
-#[derive(Default)]
-struct Fnv(u64);
-
-impl Hasher for Fnv {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xCBF2_9CE4_8422_2325
-        } else {
-            self.0
-        };
-        for b in bytes {
-            h = (h ^ *b as u64).wrapping_mul(0x0100_0000_01B3);
-        }
-        self.0 = h;
-    }
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
 
 use PaymentChannel::{InStore, Online, Other};
 
@@ -964,7 +940,8 @@ pub fn all_lists() -> [&'static [Merchant]; 6] {
 
 /// Plaid's `merchant_entity_id` for a merchant name: a stable opaque id.
 pub fn entity_id(merchant_name: &'static str) -> &'static str {
-    type Ids = HashMap<&'static str, &'static str, BuildHasherDefault<Fnv>>;
+    // FNV: this lookup runs once per written transaction row.
+    type Ids = crate::ids::FastMap<&'static str, &'static str>;
     static IDS: OnceLock<Ids> = OnceLock::new();
     let ids = IDS.get_or_init(|| {
         let mut h = Ids::default();

@@ -2,6 +2,7 @@
 //! decimals, ISO dates, `true`/`false`, empty cells for null. The folder is staged and renamed;
 //! the five files are written side by side as chunks of users arrive.
 
+use super::manifest::HashingWriter;
 use super::{Staged, Writer};
 use crate::detect::Detection;
 use crate::error::{Error, Result};
@@ -13,7 +14,7 @@ use std::path::{Path, PathBuf};
 /// The `csv/` folder being written.
 pub struct CsvWriter {
     staged: Staged,
-    files: Vec<(PathBuf, ::csv::Writer<File>)>,
+    files: Vec<(PathBuf, ::csv::Writer<HashingWriter<File>>)>,
     fields: Vec<String>,
 }
 
@@ -26,10 +27,11 @@ impl CsvWriter {
         for table in Table::ALL {
             let name = format!("{}.csv", table.name());
             let shown = dir.join(&name);
+            let file =
+                File::create(staged.path().join(&name)).map_err(|e| Error::output(&shown, e))?;
             let mut w = ::csv::WriterBuilder::new()
                 .buffer_capacity(1 << 20)
-                .from_path(staged.path().join(&name))
-                .map_err(|e| Error::output(&shown, e))?;
+                .from_writer(HashingWriter::new(file));
             w.write_record(table.columns().iter().map(|c| c.name))
                 .map_err(|e| Error::output(&shown, e))?;
             files.push((shown, w));
@@ -67,9 +69,12 @@ impl Writer for CsvWriter {
     }
 
     fn finish(self: Box<Self>) -> Result<Staged> {
-        let this = *self;
-        for (shown, mut w) in this.files {
-            w.flush().map_err(|e| Error::output(&shown, e))?;
+        let mut this = *self;
+        for (shown, w) in this.files {
+            let w = w
+                .into_inner()
+                .map_err(|e| Error::output(&shown, e.error()))?;
+            this.staged.record(w.finish(&shown).1);
         }
         Ok(this.staged)
     }

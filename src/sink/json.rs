@@ -3,6 +3,7 @@
 //! `personal_finance_category` nested, liabilities grouped as `credit` / `student` / `mortgage`).
 //! Serialized straight from borrowed structs (no intermediate JSON tree).
 
+use super::manifest::HashingWriter;
 use super::{Run, Staged, Writer};
 use crate::detect::Detection;
 use crate::error::{Error, Result};
@@ -290,7 +291,7 @@ pub fn user_value(u: &UserData) -> Value {
 pub struct JsonWriter {
     staged: Staged,
     shown: PathBuf,
-    w: std::io::BufWriter<std::fs::File>,
+    w: std::io::BufWriter<HashingWriter<std::fs::File>>,
     first: bool,
 }
 
@@ -300,7 +301,7 @@ impl JsonWriter {
         let staged = Staged::new(path, overwrite)?;
         let err = |e: std::io::Error| Error::output(path, e);
         let file = std::fs::File::create(staged.path()).map_err(err)?;
-        let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, HashingWriter::new(file));
         let c = run.config;
         let mut head = json!({
             "generator": "spendsense-gen",
@@ -347,8 +348,8 @@ impl Writer for JsonWriter {
         let shown = this.shown.clone();
         let err = |e: std::io::Error| Error::output(&shown, e);
         this.w.write_all(b"\n]}\n").map_err(err)?;
-        this.w.flush().map_err(err)?;
-        drop(this.w);
+        let w = this.w.into_inner().map_err(|e| err(e.into_error()))?;
+        this.staged.record(w.finish(&shown).1);
         Ok(this.staged)
     }
 }

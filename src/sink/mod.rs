@@ -40,6 +40,8 @@ pub struct Staged {
     target: PathBuf,
     tmp: PathBuf,
     committed: bool,
+    /// Files of this output hashed while they were written (by their final paths).
+    hashes: Vec<manifest::FileHash>,
 }
 
 impl Staged {
@@ -67,7 +69,18 @@ impl Staged {
             target: target.to_path_buf(),
             tmp,
             committed: false,
+            hashes: Vec::new(),
         })
+    }
+
+    /// Records the hash of a file of this output, computed while it was written.
+    pub fn record(&mut self, hash: manifest::FileHash) {
+        self.hashes.push(hash);
+    }
+
+    /// The hashes recorded with [`Staged::record`].
+    pub fn hashes(&self) -> &[manifest::FileHash] {
+        &self.hashes
     }
 
     pub fn path(&self) -> &Path {
@@ -488,6 +501,7 @@ fn write_run<'s>(
     if detect {
         staged.push(detection::stage_report(&report, &report_path, overwrite)?);
     }
+    let known: Vec<manifest::FileHash> = staged.iter().flat_map(|s| s.hashes().to_vec()).collect();
     for s in staged {
         s.commit()?;
     }
@@ -497,7 +511,7 @@ fn write_run<'s>(
         Vec::new()
     };
     let paths: Vec<PathBuf> = targets.into_iter().chain(detector_outputs).collect();
-    let m = manifest::Manifest::build(run, &tally, formats, out_dir, &paths)?;
+    let m = manifest::Manifest::build(run, &tally, formats, out_dir, &paths, &known)?;
     m.write(&manifest_path)?;
     Ok(Written {
         manifest: m,

@@ -6,6 +6,7 @@
 //! The bytes depend only on the rows: no timestamps, a fixed `created_by`, fixed batch and row
 //! group sizes, one thread per file.
 
+use super::manifest::{FileHash, HashingWriter};
 use super::{Check, Staged, Writer, CHECK_EVERY};
 use crate::detect::features::{for_each_row, FeatureTable};
 use crate::detect::Detection;
@@ -28,13 +29,17 @@ use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::types::ColumnPath;
 use rayon::prelude::*;
 use std::fs::File;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Rows per record batch handed to the writer.
-pub const BATCH_ROWS: usize = 64 * 1024;
-/// Rows per row group.
+pub const BATCH_ROWS: usize = 8 * 1024;
+/// Rows per row group of a data table.
 pub const ROW_GROUP_ROWS: usize = 128 * 1024;
+/// Rows per row group of a detector table (two rows per user: smaller groups, so the group
+/// being encoded in memory fills after 16,384 users rather than 65,536).
+pub const FEATURE_ROW_GROUP_ROWS: usize = 32 * 1024;
 
 /// The `created_by` recorded in every file (instead of the parquet crate's version string).
 pub fn created_by() -> String {
@@ -154,7 +159,7 @@ impl Builder {
 /// batches of [`BATCH_ROWS`]) or as record batches ([`TableWriter::write_batches`]); either way
 /// the columns of a row group are encoded in parallel (one rayon task per column, in the pool
 /// the caller runs in) and the row group is written to the file when it holds
-/// [`ROW_GROUP_ROWS`] rows. The bytes are those of an `ArrowWriter` fed the same batches: they
+/// its row-group size. The bytes are those of an `ArrowWriter` fed the same batches: they
 /// depend on the rows and the batch boundaries, never on the thread count.
 pub struct TableWriter {
     /// The name shown in errors (the final path, not the temporary one).
@@ -163,12 +168,14 @@ pub struct TableWriter {
     schema: SchemaRef,
     builders: Vec<Builder>,
     pending: usize,
-    file: SerializedFileWriter<File>,
+    file: SerializedFileWriter<HashingWriter<File>>,
     factory: ArrowRowGroupWriterFactory,
     /// The open row group's column writers, one per column.
     columns: Vec<ArrowColumnWriter>,
     /// Rows in the open row group.
     group_rows: usize,
+    /// Rows per row group.
+    group_limit: usize,
 }
 
 impl TableWriter {
@@ -179,9 +186,10 @@ impl TableWriter {
         cols: &'static [Column],
         free_text: &[&str],
         keys: &[&str],
+        group_limit: usize,
     ) -> Result<TableWriter> {
         let err = |e: &dyn std::fmt::Display| Error::output(shown, e);
-        let f = File::create(file).map_err(|e| err(&e))?;
+        let f = HashingWriter::new(File::create(file).map_err(|e| err(&e))?);
         let schema = schema(cols);
         // The ArrowWriter records the Arrow schema in the footer's metadata; its lower half
         // then encodes columns separately.
@@ -200,6 +208,7 @@ impl TableWriter {
             factory,
             columns,
             group_rows: 0,
+            group_limit,
         })
     }
 
@@ -230,11 +239,11 @@ impl TableWriter {
         for b in batches {
             let mut at = 0;
             while at < b.num_rows() {
-                let n = (b.num_rows() - at).min(ROW_GROUP_ROWS - self.group_rows);
+                let n = (b.num_rows() - at).min(self.group_limit - self.group_rows);
                 segment.push(b.slice(at, n));
                 at += n;
                 self.group_rows += n;
-                if self.group_rows == ROW_GROUP_ROWS {
+                if self.group_rows == self.group_limit {
                     self.encode(&segment)?;
                     segment.clear();
                     self.close_row_group()?;
@@ -286,16 +295,19 @@ impl TableWriter {
         Ok(())
     }
 
-    /// Writes the last batch, the last row group and the footer, and closes the file.
-    pub fn finish(mut self) -> Result<()> {
+    /// Writes the last batch, the last row group and the footer, and closes the file; returns
+    /// the file's hash (under its final name).
+    pub fn finish(mut self) -> Result<FileHash> {
         self.flush_batch()?;
         if self.group_rows > 0 {
             self.close_row_group()?;
         }
-        self.file
-            .close()
+        let mut w = self
+            .file
+            .into_inner()
             .map_err(|e| Error::output(&self.shown, e))?;
-        Ok(())
+        w.flush().map_err(|e| Error::output(&self.shown, e))?;
+        Ok(w.finish(&self.shown).1)
     }
 }
 
@@ -463,13 +475,14 @@ pub fn write_table(
     done: &mut u64,
     total: u64,
     check: Check,
-) -> Result<()> {
+) -> Result<FileHash> {
     let mut w = TableWriter::create(
         file,
         shown,
         table.columns(),
         table.free_text(),
         FEATURE_KEYS,
+        FEATURE_ROW_GROUP_ROWS,
     )?;
     let mut failed: Option<Error> = None;
     for_each_row(table, det, &mut |row| {
@@ -509,13 +522,13 @@ pub fn stage_features(
     overwrite: bool,
     check: Check,
 ) -> Result<Staged> {
-    let staged = Staged::new(dir, overwrite)?;
+    let mut staged = Staged::new(dir, overwrite)?;
     std::fs::create_dir_all(staged.path()).map_err(|e| Error::output(dir, e))?;
     let total = feature_rows(det);
     let mut done = 0u64;
     for table in FeatureTable::ALL {
         let name = format!("{}.parquet", table.name());
-        write_table(
+        let hash = write_table(
             det,
             table,
             &staged.path().join(&name),
@@ -524,6 +537,7 @@ pub fn stage_features(
             total,
             check,
         )?;
+        staged.record(hash);
     }
     Ok(staged)
 }
@@ -550,8 +564,16 @@ fn plain_columns(table: Table) -> &'static [&'static str] {
     }
 }
 
-/// A file of a folder: name, columns, columns without a dictionary, text columns with statistics.
-type FileSpec<'a> = (&'a str, &'static [Column], &'a [&'a str], Vec<&'a str>);
+/// A file of a folder and its settings.
+struct FileSpec<'a> {
+    name: &'a str,
+    cols: &'static [Column],
+    /// Columns without a dictionary.
+    plain: &'a [&'a str],
+    /// Text columns with statistics.
+    keys: Vec<&'a str>,
+    row_group_rows: usize,
+}
 
 /// A staged folder with one `<name>.parquet` per [`FileSpec`].
 fn open_folder(
@@ -562,23 +584,24 @@ fn open_folder(
     let staged = Staged::new(dir, overwrite)?;
     std::fs::create_dir_all(staged.path()).map_err(|e| Error::output(dir, e))?;
     let mut files = Vec::new();
-    for (name, cols, plain, keys) in tables {
-        let file = format!("{name}.parquet");
+    for t in tables {
+        let file = format!("{}.parquet", t.name);
         files.push(TableWriter::create(
             &staged.path().join(&file),
             &dir.join(&file),
-            cols,
-            plain,
-            keys,
+            t.cols,
+            t.plain,
+            &t.keys,
+            t.row_group_rows,
         )?);
     }
     Ok((staged, files))
 }
 
 /// Closes every file of a folder from [`open_folder`]; the folder stays staged.
-fn finish_folder(staged: Staged, files: Vec<TableWriter>) -> Result<Staged> {
+fn finish_folder(mut staged: Staged, files: Vec<TableWriter>) -> Result<Staged> {
     for w in files {
-        w.finish()?;
+        staged.record(w.finish()?);
     }
     Ok(staged)
 }
@@ -592,7 +615,13 @@ pub struct TablesWriter {
 
 impl TablesWriter {
     pub fn open(dir: &Path, overwrite: bool) -> Result<TablesWriter> {
-        let tables = Table::ALL.map(|t| (t.name(), t.columns(), plain_columns(t), key_columns(t)));
+        let tables = Table::ALL.map(|t| FileSpec {
+            name: t.name(),
+            cols: t.columns(),
+            plain: plain_columns(t),
+            keys: key_columns(t),
+            row_group_rows: ROW_GROUP_ROWS,
+        });
         let (staged, files) = open_folder(dir, overwrite, &tables)?;
         Ok(TablesWriter { staged, files })
     }
@@ -629,8 +658,13 @@ pub struct FeaturesWriter {
 
 impl FeaturesWriter {
     pub fn open(dir: &Path, overwrite: bool) -> Result<FeaturesWriter> {
-        let tables = FeatureTable::ALL
-            .map(|t| (t.name(), t.columns(), t.free_text(), FEATURE_KEYS.to_vec()));
+        let tables = FeatureTable::ALL.map(|t| FileSpec {
+            name: t.name(),
+            cols: t.columns(),
+            plain: t.free_text(),
+            keys: FEATURE_KEYS.to_vec(),
+            row_group_rows: FEATURE_ROW_GROUP_ROWS,
+        });
         let (staged, files) = open_folder(dir, overwrite, &tables)?;
         Ok(FeaturesWriter { staged, files })
     }
