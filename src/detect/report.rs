@@ -79,10 +79,17 @@ struct WindowAcc {
     cov_users: usize,
     covered: usize,
     edges: Vec<Value>,
+    /// Edge-case users compared, and how many were not as designed.
+    edge_users: usize,
     edges_bad: usize,
     /// Per persona: true positives, false positives, false negatives, true negatives.
     tallies: [[usize; 4]; 5],
 }
+
+/// Users listed by name per window in `edge_cases` and in `agreement.mismatches` (the counts
+/// always cover every user): enough for every dataset one reads row by row, and a bound so a
+/// million-user run's report stays small.
+pub const LISTED: usize = 500;
 
 /// The report, built up one detection (a chunk of users) at a time: [`Acc::add`] each chunk in
 /// user order, then [`Acc::finish`]. The result is the same as [`build`] on all users at once.
@@ -133,7 +140,14 @@ impl Acc {
                         )
                     });
                     let ok = a.detected == want && (a.consent || a.personas.is_empty());
+                    w.edge_users += 1;
                     w.edges_bad += !ok as usize;
+                    // The first users are listed (all of them in datasets one reads), and any
+                    // that failed, up to a bound: the report must not grow with the users.
+                    let listed = w.edges.len() < LISTED || (!ok && w.edges.len() < 2 * LISTED);
+                    if !listed {
+                        continue;
+                    }
                     w.edges.push(json!({
                         "user_id": u.user_id,
                         "edge_case": edge,
@@ -152,7 +166,7 @@ impl Acc {
                 w.compared += 1;
                 if a.personas == want {
                     w.agree += 1;
-                } else {
+                } else if w.mismatches.len() < LISTED {
                     w.mismatches.push(json!({"user_id": u.user_id, "archetype": label.archetype, "label": list(want), "detected": list(a.personas)}));
                 }
                 for (k, p) in Persona::ALL.iter().enumerate() {
@@ -216,6 +230,10 @@ impl Acc {
                     json!({"users": a.cov_users, "covered": a.covered, "rate": rate(a.covered, a.cov_users)}),
                 );
                 o.insert("edge_cases".into(), json!(a.edges));
+                o.insert(
+                    "edge_case_users".into(),
+                    json!({"users": a.edge_users, "as_designed": a.edge_users - a.edges_bad, "listed": a.edges.len()}),
+                );
                 targets.insert(format!("agreement_{window}d"), json!(a.agree == a.compared));
                 targets.insert(
                     format!("coverage_{window}d"),
@@ -305,4 +323,34 @@ pub fn summary(report: &Value) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    /// More edge-case users than [`LISTED`]: the list stops at the bound, the counts cover all.
+    #[test]
+    fn edge_case_list_is_bounded_and_counts_are_exact() {
+        let n = LISTED as u64 + 100;
+        let config = Config::from_value(&serde_json::json!({
+            "n_users": n + 100, "seed": 5, "consent_ratio": 0.85,
+            "mix": {"counts": {"edge_cases": n, "stable": 100}}
+        }))
+        .unwrap();
+        let ds = crate::generate(&config, Some(2), &mut |_, _| Ok(())).unwrap();
+        let mut acc = Acc::new(config.end_date);
+        for chunk in ds.users.chunks(crate::generate::CHUNK) {
+            acc.add(&crate::sink::detect_chunk(&config, chunk).unwrap());
+        }
+        let report = acc.finish();
+        for w in ["30d", "180d"] {
+            let win = &report["windows"][w];
+            assert_eq!(win["edge_cases"].as_array().unwrap().len(), LISTED, "{w}");
+            assert_eq!(win["edge_case_users"]["users"], n, "{w}");
+            assert_eq!(win["edge_case_users"]["as_designed"], n, "{w}");
+            assert_eq!(win["edge_case_users"]["listed"], LISTED, "{w}");
+        }
+    }
 }
