@@ -14,18 +14,14 @@
 
 use parquet::arrow::ArrowWriter;
 use spendsense_gen::config::Format;
-use spendsense_gen::sink::parquet::{key_columns, properties, record_batches};
+use spendsense_gen::sink::parquet::{key_columns, properties, record_batches, ROW_GROUP_ROWS};
 use spendsense_gen::tables::Table;
 use spendsense_gen::{generate, Config};
 use std::path::PathBuf;
 use std::time::Instant;
 
-fn arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1).cloned())
-}
+mod args;
+use args::arg;
 
 fn main() {
     let users: u64 = arg("--users").map_or(10_000, |s| s.parse().expect("--users N"));
@@ -52,7 +48,12 @@ fn main() {
         let mut w = ArrowWriter::try_new(
             f,
             schema.clone(),
-            Some(properties(table.columns(), &[], &key_columns(*table))),
+            Some(properties(
+                table.columns(),
+                &[],
+                &key_columns(*table),
+                ROW_GROUP_ROWS,
+            )),
         )
         .unwrap();
         for b in bs {

@@ -16,12 +16,8 @@ use spendsense_gen::{generate, load, validate, Config};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-fn arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1).cloned())
-}
+mod args;
+use args::arg;
 
 fn size_mb(p: &Path) -> f64 {
     fn walk(p: &Path) -> u64 {

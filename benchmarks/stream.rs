@@ -13,12 +13,8 @@ use spendsense_gen::Config;
 use std::path::PathBuf;
 use std::time::Instant;
 
-fn arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1).cloned())
-}
+mod args;
+use args::arg;
 
 fn main() {
     let users: u64 = arg("--users").map_or(20_000, |s| s.parse().expect("--users N"));

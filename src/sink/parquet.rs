@@ -3,8 +3,9 @@
 //! text and integer columns except free prose and unique ids. Used for the five data tables
 //! (`--format parquet`: `parquet/<table>.parquet`) and the detector's `features/*.parquet`.
 //!
-//! The bytes depend only on the rows: no timestamps, a fixed `created_by`, fixed batch and row
-//! group sizes, one thread per file.
+//! The bytes depend only on the rows and the batch boundaries (fixed: blocks of [`BLOCK_USERS`]
+//! within each chunk of users), never on the thread count: no timestamps, a fixed `created_by`,
+//! fixed row-group sizes, and columns encoded in parallel but each by one task.
 
 use super::manifest::{FileHash, HashingWriter};
 use super::{Check, Staged, Writer, CHECK_EVERY};
@@ -33,7 +34,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// Rows per record batch handed to the writer.
+/// Rows per record batch that [`TableWriter::push`] buffers (the detector tables).
 pub const BATCH_ROWS: usize = 8 * 1024;
 /// Rows per row group of a data table.
 pub const ROW_GROUP_ROWS: usize = 128 * 1024;
@@ -73,11 +74,16 @@ pub fn schema(cols: &[Column]) -> SchemaRef {
 /// file until the footer is written) for numbers, dates and the text columns in `keys` (ids
 /// sort in user order, so a reader can skip row groups by id). Other text columns have none:
 /// comparing every category or name costs more than such a statistic is worth.
-pub fn properties(cols: &[Column], free_text: &[&str], keys: &[&str]) -> WriterProperties {
+pub fn properties(
+    cols: &[Column],
+    free_text: &[&str],
+    keys: &[&str],
+    row_group_rows: usize,
+) -> WriterProperties {
     let mut b = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
         .set_created_by(created_by())
-        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+        .set_max_row_group_row_count(Some(row_group_rows))
         .set_dictionary_enabled(true)
         .set_statistics_enabled(EnabledStatistics::Chunk);
     for c in cols {
@@ -191,12 +197,12 @@ impl TableWriter {
         let err = |e: &dyn std::fmt::Display| Error::output(shown, e);
         let f = HashingWriter::new(File::create(file).map_err(|e| err(&e))?);
         let schema = schema(cols);
+        let props = properties(cols, free_text, keys, group_limit);
         // The ArrowWriter records the Arrow schema in the footer's metadata; its lower half
         // then encodes columns separately.
-        let (file, factory) =
-            ArrowWriter::try_new(f, schema.clone(), Some(properties(cols, free_text, keys)))
-                .and_then(ArrowWriter::into_serialized_writer)
-                .map_err(|e| err(&e))?;
+        let (file, factory) = ArrowWriter::try_new(f, schema.clone(), Some(props))
+            .and_then(ArrowWriter::into_serialized_writer)
+            .map_err(|e| err(&e))?;
         let columns = factory.create_column_writers(0).map_err(|e| err(&e))?;
         Ok(TableWriter {
             shown: shown.to_path_buf(),
@@ -433,13 +439,9 @@ pub fn table_batches(
         .par_chunks(BLOCK_USERS)
         .map(|block| {
             if table == Table::Transactions {
-                let n: usize = block.iter().map(|u| u.transactions.len()).sum();
-                return match n {
-                    0 => Ok(None),
-                    _ => transactions_batch(schema, block)
-                        .map(Some)
-                        .map_err(|e| e.to_string()),
-                };
+                return transactions_batch(schema, block)
+                    .map(|b| (b.num_rows() > 0).then_some(b))
+                    .map_err(|e| e.to_string());
             }
             let mut builders: Vec<Builder> = cols.iter().map(|c| Builder::new(c.ty)).collect();
             let mut rows = 0usize;
