@@ -61,13 +61,40 @@ pub fn opaque_id(prefix: &str, seed: u64, user: u64, kind: IdKind, ordinal: u64)
 /// The 22 characters [`opaque_id`] puts after its prefix, built without allocating (writers
 /// append them straight into their buffers).
 pub fn opaque_tail(seed: u64, user: u64, kind: IdKind, ordinal: u64) -> IdTail {
-    let a = mix64(seed ^ mix64(user ^ mix64((kind as u64) << 56 ^ ordinal)));
-    let mut t = IdTail([0; 22]);
-    base62_be(&mut t.0[..6], user);
-    base62_be(&mut t.0[6..9], ordinal);
-    base62_le(&mut t.0[9..20], a);
-    base62_le(&mut t.0[20..], mix64(a));
-    t
+    Tails::new(seed, user, kind).tail(ordinal)
+}
+
+/// The [`opaque_tail`]s of one (seed, user, kind), with the user's digits worked out once.
+#[derive(Clone, Copy)]
+pub struct Tails {
+    seed: u64,
+    user: u64,
+    kind: IdKind,
+    user_digits: [u8; 6],
+}
+
+impl Tails {
+    pub fn new(seed: u64, user: u64, kind: IdKind) -> Tails {
+        let mut user_digits = [0; 6];
+        base62_be(&mut user_digits, user);
+        Tails {
+            seed,
+            user,
+            kind,
+            user_digits,
+        }
+    }
+
+    /// The tail of the id with this ordinal.
+    pub fn tail(&self, ordinal: u64) -> IdTail {
+        let a = mix64(self.seed ^ mix64(self.user ^ mix64((self.kind as u64) << 56 ^ ordinal)));
+        let mut t = IdTail([0; 22]);
+        t.0[..6].copy_from_slice(&self.user_digits);
+        base62_be(&mut t.0[6..9], ordinal);
+        base62_le(&mut t.0[9..20], a);
+        base62_le(&mut t.0[20..], mix64(a));
+        t
+    }
 }
 
 /// The base-62 part of an opaque id (ASCII).
@@ -77,6 +104,10 @@ pub struct IdTail([u8; 22]);
 impl IdTail {
     pub fn as_str(&self) -> &str {
         std::str::from_utf8(&self.0).expect("base-62 digits are ASCII")
+    }
+    /// The digits as bytes (no UTF-8 check).
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
     }
 }
 
@@ -88,11 +119,27 @@ fn base62_be(out: &mut [u8], mut v: u64) {
     }
 }
 
-/// `v` in base 62, least significant digit first, in `out.len()` digits.
+/// `v` in base 62, least significant digit first, in `out.len()` digits: two digits per
+/// division (ids are made once per written row).
 fn base62_le(out: &mut [u8], mut v: u64) {
-    for slot in out.iter_mut() {
-        *slot = B62[(v % 62) as usize];
-        v /= 62;
+    /// Digit pairs of `0..62 * 62`, low digit first.
+    const PAIRS: [[u8; 2]; 62 * 62] = {
+        let mut t = [[0u8; 2]; 62 * 62];
+        let mut i = 0;
+        while i < 62 * 62 {
+            t[i] = [B62[i % 62], B62[i / 62]];
+            i += 1;
+        }
+        t
+    };
+    let pairs = &PAIRS;
+    let mut two = out.chunks_exact_mut(2);
+    for slot in &mut two {
+        slot.copy_from_slice(&pairs[(v % (62 * 62)) as usize]);
+        v /= 62 * 62;
+    }
+    if let [last] = two.into_remainder() {
+        *last = B62[(v % 62) as usize];
     }
 }
 
@@ -115,30 +162,61 @@ pub fn name_id(name: &str) -> String {
     s
 }
 
-/// FNV-1a: a fast hash for maps keyed by short ids and names, used only for lookups (no output
-/// depends on a map's order). SipHash, the default, costs more than reading a row.
+/// A fast hash for maps keyed by short ids, names and numbers, used only for lookups (no output
+/// depends on a map's order). SipHash, the default, costs more than reading a row; this is the
+/// multiply-and-rotate scheme of `rustc-hash` (FxHash), eight bytes per multiplication.
 #[derive(Default)]
-pub struct Fnv(u64);
+pub struct FastHash(u64);
 
-impl std::hash::Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for b in bytes {
-            h = (h ^ *b as u64).wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
+/// `rustc-hash`'s multiplier.
+const FX: u64 = 0xf135_7aea_2e62_a9c5;
+
+impl FastHash {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0 ^ word).wrapping_mul(FX);
     }
 }
 
-/// A `HashMap` with [`Fnv`].
-pub type FastMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
+impl std::hash::Hasher for FastHash {
+    #[inline]
+    fn finish(&self) -> u64 {
+        // The product's high bits are the mixed ones; hash tables index by the low bits.
+        self.0.rotate_left(26)
+    }
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut words = bytes.chunks_exact(8);
+        for w in &mut words {
+            self.add(u64::from_le_bytes(w.try_into().expect("eight bytes")));
+        }
+        let rest = words.remainder();
+        if !rest.is_empty() {
+            let mut last = [0u8; 8];
+            last[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(last) ^ ((rest.len() as u64) << 59));
+        }
+    }
+    #[inline]
+    fn write_u8(&mut self, v: u8) {
+        self.add(v as u64);
+    }
+    #[inline]
+    fn write_u32(&mut self, v: u32) {
+        self.add(v as u64);
+    }
+    #[inline]
+    fn write_u64(&mut self, v: u64) {
+        self.add(v);
+    }
+    #[inline]
+    fn write_usize(&mut self, v: usize) {
+        self.add(v as u64);
+    }
+}
+
+/// A `HashMap` with [`FastHash`].
+pub type FastMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<FastHash>>;
 
 #[cfg(test)]
 mod tests {

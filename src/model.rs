@@ -336,7 +336,7 @@ impl Transaction {
     /// Plaid's `pending_transaction_id`: the id of the pending transaction a posted one replaced.
     /// Pending transactions here are never followed by their posted version inside the window,
     /// so it is always null.
-    pub fn pending_transaction_id(&self) -> Option<&str> {
+    pub fn pending_transaction_id(&self) -> Option<&'static str> {
         None
     }
     /// Plaid's `personal_finance_category.confidence_level`: `VERY_HIGH` for a known merchant.
@@ -462,12 +462,11 @@ impl UserData {
 
     /// [`UserData::transaction_id`] after its [`TRANSACTION_ID_PREFIX`], without allocating.
     pub fn transaction_id_tail(&self, i: usize) -> crate::ids::IdTail {
-        crate::ids::opaque_tail(
-            self.seed,
-            self.index,
-            crate::ids::IdKind::Transaction,
-            i as u64,
-        )
+        self.transaction_id_tails().tail(i as u64)
+    }
+    /// What [`Self::transaction_id_tail`] derives the tails from, for writers that make many.
+    pub fn transaction_id_tails(&self) -> crate::ids::Tails {
+        crate::ids::Tails::new(self.seed, self.index, crate::ids::IdKind::Transaction)
     }
 }
 

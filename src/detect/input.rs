@@ -7,7 +7,7 @@ use crate::model::{Cents, Persona, PersonaSet};
 use crate::tables::{ColType, Column, Table, Value};
 use chrono::NaiveDate;
 
-pub use crate::ids::{FastMap, Fnv};
+pub use crate::ids::{FastHash, FastMap};
 use std::path::Path;
 
 #[derive(Debug, Clone)]

@@ -9,7 +9,7 @@ use super::report::{Finding, Loc, Part, Rule, Tally};
 use super::source::{Kind, Meta, Visit};
 use crate::detect::input::parse_cell;
 use crate::error::Result;
-use crate::ids::{FastMap, Fnv};
+use crate::ids::{FastHash, FastMap};
 use crate::model::{Archetype, Cents, EdgeCase, Persona, PersonaSet};
 use crate::tables::{ColType, Table, Value};
 use chrono::NaiveDate;
@@ -140,7 +140,7 @@ fn table_index(t: Table) -> usize {
 }
 
 fn txn_hash(id: &str) -> u128 {
-    let mut a = Fnv::default();
+    let mut a = FastHash::default();
     id.hash(&mut a);
     #[allow(deprecated)]
     let mut b = std::hash::SipHasher::new_with_keys(0x5370_656e_6453_656e, 0x7365_4765_6e49_6473);

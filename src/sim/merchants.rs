@@ -910,8 +910,38 @@ pub const PFC_PRIMARIES: [&str; 16] = [
     "RENT_AND_UTILITIES",
 ];
 
+/// [`PFC_PRIMARIES`] in byte order (a test checks it).
+const PFC_PRIMARIES_SORTED: [&str; 16] = [
+    "BANK_FEES",
+    "ENTERTAINMENT",
+    "FOOD_AND_DRINK",
+    "GENERAL_MERCHANDISE",
+    "GENERAL_SERVICES",
+    "GOVERNMENT_AND_NON_PROFIT",
+    "HOME_IMPROVEMENT",
+    "INCOME",
+    "LOAN_PAYMENTS",
+    "MEDICAL",
+    "PERSONAL_CARE",
+    "RENT_AND_UTILITIES",
+    "TRANSFER_IN",
+    "TRANSFER_OUT",
+    "TRANSPORTATION",
+    "TRAVEL",
+];
+
 /// The PFC primary of a detailed category: the longest primary that prefixes it.
 pub fn pfc_primary(detailed: &str) -> &'static str {
+    let prefixes = |p: &str| {
+        detailed.len() > p.len() && detailed.starts_with(p) && detailed.as_bytes()[p.len()] == b'_'
+    };
+    // The readers call this once per row. A primary that prefixes `detailed` sorts before it,
+    // and a longer one that also did would sort between the two: so if the greatest primary
+    // not after `detailed` prefixes it, it is the longest that does.
+    let at = PFC_PRIMARIES_SORTED.partition_point(|p| *p <= detailed);
+    if at > 0 && prefixes(PFC_PRIMARIES_SORTED[at - 1]) {
+        return PFC_PRIMARIES_SORTED[at - 1];
+    }
     let first = detailed.as_bytes().first().copied();
     PFC_PRIMARIES
         .iter()
@@ -940,7 +970,7 @@ pub fn all_lists() -> [&'static [Merchant]; 6] {
 
 /// Plaid's `merchant_entity_id` for a merchant name: a stable opaque id.
 pub fn entity_id(merchant_name: &'static str) -> &'static str {
-    // FNV: this lookup runs once per written transaction row.
+    // A fast hash: this lookup runs once per row read.
     type Ids = crate::ids::FastMap<&'static str, &'static str>;
     static IDS: OnceLock<Ids> = OnceLock::new();
     let ids = IDS.get_or_init(|| {
@@ -972,6 +1002,35 @@ pub fn pick_weighted(list: &[Merchant], draw: u32) -> &Merchant {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn primaries_sorted_is_the_sorted_list() {
+        let mut sorted = PFC_PRIMARIES;
+        sorted.sort_unstable();
+        assert_eq!(sorted, PFC_PRIMARIES_SORTED);
+    }
+
+    #[test]
+    fn primary_is_the_longest_prefix() {
+        for (detailed, primary) in [
+            ("TRANSFER_IN_DEPOSIT", "TRANSFER_IN"),
+            ("TRANSFER_OUT_SAVINGS", "TRANSFER_OUT"),
+            ("GENERAL_SERVICES_INSURANCE", "GENERAL_SERVICES"),
+            (
+                "GENERAL_MERCHANDISE_ONLINE_MARKETPLACES",
+                "GENERAL_MERCHANDISE",
+            ),
+            ("TRAVEL_FLIGHTS", "TRAVEL"),
+            ("TRANSPORTATION_GAS", "TRANSPORTATION"),
+            ("INCOME_WAGES", "INCOME"),
+            ("BANK_FEES_OVERDRAFT_FEES", "BANK_FEES"),
+            ("TRAVEL", "GENERAL_MERCHANDISE"),
+            ("", "GENERAL_MERCHANDISE"),
+            ("ZZZ_UNKNOWN", "GENERAL_MERCHANDISE"),
+        ] {
+            assert_eq!(pfc_primary(detailed), primary, "{detailed}");
+        }
+    }
 
     #[test]
     fn primaries_derive() {

@@ -2,10 +2,16 @@
 //! Float64 — money as dollars —, Boolean, Date32), snappy-compressed, with dictionary encoding for
 //! text and integer columns except free prose and unique ids. Used for the five data tables
 //! (`--format parquet`: `parquet/<table>.parquet`) and the detector's `features/*.parquet`.
+//! The transactions file, nearly every row of a run, has the same schema and settings but its
+//! column chunks are encoded from the records directly ([`transactions`], [`chunk`]).
 //!
 //! The bytes depend only on the rows and the batch boundaries (fixed: blocks of [`BLOCK_USERS`]
-//! within each chunk of users), never on the thread count: no timestamps, a fixed `created_by`,
-//! fixed row-group sizes, and columns encoded in parallel but each by one task.
+//! within each chunk of users; for transactions, only the rows), never on the thread count: no
+//! timestamps, a fixed `created_by`, fixed row-group sizes, and columns encoded in parallel but
+//! each by one task.
+
+mod chunk;
+mod transactions;
 
 use super::manifest::{FileHash, HashingWriter};
 use super::{Check, Staged, Writer, CHECK_EVERY};
@@ -609,45 +615,73 @@ fn finish_folder(mut staged: Staged, files: Vec<TableWriter>) -> Result<Staged> 
 }
 
 /// `parquet/` being written: one `<table>.parquet` per data table, rows in the order of the
-/// other formats.
+/// other formats. The transactions file encodes its own column chunks
+/// ([`transactions::TransactionsFile`]); the other tables go through record batches.
 pub struct TablesWriter {
     staged: Staged,
+    /// The tables other than transactions, in [`Table::ALL`] order.
+    tables: Vec<Table>,
     files: Vec<TableWriter>,
+    transactions: transactions::TransactionsFile,
 }
 
 impl TablesWriter {
     pub fn open(dir: &Path, overwrite: bool) -> Result<TablesWriter> {
-        let tables = Table::ALL.map(|t| FileSpec {
-            name: t.name(),
-            cols: t.columns(),
-            plain: plain_columns(t),
-            keys: key_columns(t),
-            row_group_rows: ROW_GROUP_ROWS,
-        });
-        let (staged, files) = open_folder(dir, overwrite, &tables)?;
-        Ok(TablesWriter { staged, files })
+        let tables: Vec<Table> = Table::ALL
+            .into_iter()
+            .filter(|t| *t != Table::Transactions)
+            .collect();
+        let specs: Vec<FileSpec> = tables
+            .iter()
+            .map(|t| FileSpec {
+                name: t.name(),
+                cols: t.columns(),
+                plain: plain_columns(*t),
+                keys: key_columns(*t),
+                row_group_rows: ROW_GROUP_ROWS,
+            })
+            .collect();
+        let (staged, files) = open_folder(dir, overwrite, &specs)?;
+        let name = format!("{}.parquet", Table::Transactions.name());
+        let transactions =
+            transactions::TransactionsFile::create(&staged.path().join(&name), &dir.join(&name))?;
+        Ok(TablesWriter {
+            staged,
+            tables,
+            files,
+            transactions,
+        })
     }
 }
 
 impl Writer for TablesWriter {
     fn write(&mut self, users: &[UserData], _: Option<&Detection>) -> Result<()> {
-        // Every table's rows become record batches in parallel, then each file encodes its
-        // columns in parallel.
-        let schemas: Vec<SchemaRef> = self.files.iter().map(|w| w.schema.clone()).collect();
-        let batches: Vec<_> = Table::ALL
-            .par_iter()
-            .zip(&schemas)
-            .map(|(table, schema)| table_batches(*table, schema, users))
-            .collect();
-        for (w, b) in self.files.iter_mut().zip(batches) {
-            let b = b.map_err(|e| Error::output(&w.shown, e))?;
-            w.write_batches(&b)?;
-        }
-        Ok(())
+        // The transactions' columns are encoded in parallel with the other tables, whose rows
+        // become record batches in parallel before each file encodes its columns in parallel.
+        let (tx, rest) = rayon::join(
+            || self.transactions.write(users),
+            || -> Result<()> {
+                let schemas: Vec<SchemaRef> = self.files.iter().map(|w| w.schema.clone()).collect();
+                let batches: Vec<_> = self
+                    .tables
+                    .par_iter()
+                    .zip(&schemas)
+                    .map(|(table, schema)| table_batches(*table, schema, users))
+                    .collect();
+                for (w, b) in self.files.iter_mut().zip(batches) {
+                    let b = b.map_err(|e| Error::output(&w.shown, e))?;
+                    w.write_batches(&b)?;
+                }
+                Ok(())
+            },
+        );
+        tx.and(rest)
     }
 
     fn finish(self: Box<Self>) -> Result<Staged> {
-        finish_folder(self.staged, self.files)
+        let mut staged = finish_folder(self.staged, self.files)?;
+        staged.record(self.transactions.finish()?);
+        Ok(staged)
     }
 }
 

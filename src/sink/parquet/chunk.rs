@@ -1,0 +1,410 @@
+//! Column chunks encoded here instead of by the parquet crate's Arrow writer, for the
+//! transactions file (nearly every row of a run): the writer interns every value of a
+//! dictionary column by hashing its bytes, while here the caller knows which values repeat (a
+//! merchant is a static string, a user's id is the same for all its rows) and hands over
+//! dictionary indices. The pages are the ones the Arrow writer makes with the same settings:
+//! data page v1, snappy, `RLE_DICTIONARY` indices after a `PLAIN` dictionary page, or `PLAIN`
+//! values, and RLE definition levels; min/max statistics per chunk where asked for. Pages are
+//! written with the crate's own page writer and spliced into the row group with
+//! [`SerializedRowGroupWriter::append_column`](parquet::file::writer::SerializedRowGroupWriter::append_column).
+
+use crate::ids::FastMap;
+use bytes::Bytes;
+use parquet::basic::{Compression, Encoding, EncodingMask, PageType};
+use parquet::column::page::{CompressedPage, Page, PageWriter};
+use parquet::column::writer::ColumnCloseResult;
+use parquet::compression::{create_codec, Codec, CodecOptions};
+use parquet::data_type::ByteArray;
+use parquet::encodings::rle::RleEncoder;
+use parquet::errors::{ParquetError, Result};
+use parquet::file::metadata::{ColumnChunkMetaData, PageEncodingStats};
+use parquet::file::statistics::{Statistics, ValueStatistics};
+use parquet::file::writer::{SerializedPageWriter, TrackedWrite};
+use parquet::schema::types::ColumnDescPtr;
+
+/// Rows per data page (the parquet crate's default row limit is 20,000).
+pub const PAGE_ROWS: usize = 16 * 1024;
+
+/// One encoded column chunk: its bytes (offsets in `close` are relative to them) and metadata.
+pub struct Chunk {
+    pub bytes: Bytes,
+    pub close: ColumnCloseResult,
+}
+
+/// What a column chunk holds, accumulated row by row until [`finish`].
+pub enum Values {
+    /// Dictionary-encoded: the dictionary's values (`PLAIN`) and one index per non-null value.
+    Dict(Dict, Vec<u32>),
+    /// `PLAIN` values of a required column, with the byte offset of every [`PAGE_ROWS`]-th value
+    /// (where each page's values begin).
+    Plain(Vec<u8>, Vec<usize>),
+    /// A required boolean column.
+    Bool(Vec<bool>),
+}
+
+/// Min/max of a chunk, when the column keeps statistics.
+pub enum Stats {
+    None,
+    Bytes(Option<(Vec<u8>, Vec<u8>)>),
+    Int32(Option<(i32, i32)>),
+    Double(Option<(f64, f64)>),
+    Bool(Option<(bool, bool)>),
+}
+
+/// A dictionary being built: distinct values in first-seen order, found by content (so the
+/// bytes written never depend on where a value lives in memory) or, faster, by a caller's key
+/// that stands for one content (a static string's address and length, a day number).
+#[derive(Default)]
+pub struct Dict {
+    /// The values, `PLAIN`-encoded (byte arrays with a 4-byte length, or 4-byte integers).
+    plain: Vec<u8>,
+    len: u32,
+    by_value: FastMap<Box<[u8]>, u32>,
+    by_key: KeyCache,
+    /// Byte arrays (length-prefixed) rather than fixed 4-byte integers.
+    text: bool,
+}
+
+impl Dict {
+    pub fn text() -> Dict {
+        Dict {
+            text: true,
+            ..Dict::default()
+        }
+    }
+
+    pub fn int32() -> Dict {
+        Dict::default()
+    }
+
+    /// The index of `value` (bytes of a text value, or an `i32`'s little-endian bytes).
+    pub fn index(&mut self, value: &[u8]) -> u32 {
+        if let Some(&i) = self.by_value.get(value) {
+            return i;
+        }
+        let i = self.len;
+        if self.text {
+            self.plain
+                .extend_from_slice(&(value.len() as u32).to_le_bytes());
+        }
+        self.plain.extend_from_slice(value);
+        self.by_value.insert(value.into(), i);
+        self.len += 1;
+        i
+    }
+
+    /// The index of the value `key` stands for; `value` is asked only the first time.
+    #[inline]
+    pub fn index_keyed(&mut self, key: (usize, usize), value: impl FnOnce() -> Vec<u8>) -> u32 {
+        if let Some(i) = self.by_key.get(key) {
+            return i;
+        }
+        let i = self.index(&value());
+        self.by_key.insert(key, i);
+        i
+    }
+
+    /// The index of a static string, looked up by its address first.
+    pub fn index_static(&mut self, s: &'static str) -> u32 {
+        self.index_keyed((s.as_ptr() as usize, s.len()), || s.as_bytes().to_vec())
+    }
+
+    #[allow(clippy::len_without_is_empty)]
+    pub fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    /// Empties the dictionary for the next chunk, keeping its allocations.
+    pub fn clear(&mut self) {
+        self.plain.clear();
+        self.len = 0;
+        self.by_value.clear();
+        self.by_key.clear();
+    }
+
+    /// The smallest and largest value (bytes compared as unsigned, Parquet's order for strings).
+    pub fn min_max_bytes(&self) -> Option<(Vec<u8>, Vec<u8>)> {
+        let min = self.by_value.keys().min()?;
+        let max = self.by_value.keys().max()?;
+        Some((min.to_vec(), max.to_vec()))
+    }
+
+    /// The smallest and largest `i32` value.
+    pub fn min_max_i32(&self) -> Option<(i32, i32)> {
+        let ints = self
+            .by_value
+            .keys()
+            .map(|k| i32::from_le_bytes(k.as_ref().try_into().expect("int32 values are 4 bytes")));
+        let (mut lo, mut hi) = (i32::MAX, i32::MIN);
+        let mut any = false;
+        for v in ints {
+            lo = lo.min(v);
+            hi = hi.max(v);
+            any = true;
+        }
+        any.then_some((lo, hi))
+    }
+}
+
+/// A map from a caller's key (two words) to a dictionary index: open addressing with a
+/// multiplicative hash, since it is asked once per value written (a general hash map cost more
+/// than the rest of the row).
+#[derive(Default)]
+struct KeyCache {
+    /// (key, index + 1); an index of 0 marks an empty slot. The length is a power of two.
+    slots: Vec<((usize, usize), u32)>,
+    /// 64 minus log2 of the length: the product's top bits pick the slot.
+    shift: u32,
+    used: usize,
+    /// The last key found and its index (columns often repeat the previous row's value).
+    last: Option<((usize, usize), u32)>,
+}
+
+impl KeyCache {
+    #[inline]
+    fn get(&mut self, key: (usize, usize)) -> Option<u32> {
+        if let Some((k, i)) = self.last {
+            if k == key {
+                return Some(i);
+            }
+        }
+        if self.slots.is_empty() {
+            return None;
+        }
+        let mask = self.slots.len() - 1;
+        let h = (key.0 ^ key.1.rotate_left(29)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let mut at = h >> self.shift;
+        loop {
+            let (k, v) = self.slots[at & mask];
+            if v == 0 {
+                return None;
+            }
+            if k == key {
+                self.last = Some((key, v - 1));
+                return Some(v - 1);
+            }
+            at += 1;
+        }
+    }
+
+    fn insert(&mut self, key: (usize, usize), index: u32) {
+        if (self.used + 1) * 2 > self.slots.len() {
+            let old = std::mem::take(&mut self.slots);
+            let len = (old.len() * 2).max(64);
+            self.slots = vec![((0, 0), 0); len];
+            self.shift = usize::BITS - len.trailing_zeros();
+            self.used = 0;
+            for (k, v) in old.into_iter().filter(|s| s.1 != 0) {
+                self.insert(k, v - 1);
+            }
+        }
+        let mask = self.slots.len() - 1;
+        let h = (key.0 ^ key.1.rotate_left(29)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let mut at = (h >> self.shift) & mask;
+        while self.slots[at].1 != 0 {
+            at = (at + 1) & mask;
+        }
+        self.slots[at] = (key, index + 1);
+        self.used += 1;
+        self.last = Some((key, index));
+    }
+
+    fn clear(&mut self) {
+        self.slots.fill(((0, 0), 0));
+        self.used = 0;
+        self.last = None;
+    }
+}
+
+/// Bits needed for values `0..n`.
+fn bit_width(n: usize) -> u8 {
+    let max = n.saturating_sub(1) as u64;
+    (64 - max.leading_zeros()) as u8
+}
+
+/// Encodes one column chunk of `rows` rows. `defined` has one entry per row for a nullable
+/// column (false = null) and is empty for a required one.
+pub fn finish(
+    descr: &ColumnDescPtr,
+    rows: usize,
+    defined: &[bool],
+    values: &Values,
+    stats: Stats,
+) -> Result<Chunk> {
+    let nullable = descr.max_def_level() > 0;
+    if defined.len() != if nullable { rows } else { 0 } {
+        return Err(ParquetError::General(format!(
+            "column {}: definition levels do not match the column",
+            descr.name()
+        )));
+    }
+    let mut codec: Box<dyn Codec> = create_codec(Compression::SNAPPY, &CodecOptions::default())?
+        .ok_or_else(|| ParquetError::General("snappy is not built in".into()))?;
+    let mut sink = TrackedWrite::new(Vec::new());
+    let mut dict_offset = None;
+    let mut data_offset = None;
+    let (mut compressed, mut uncompressed) = (0u64, 0u64);
+    let mut encoding_stats = Vec::new();
+    let mut write = |sink: &mut TrackedWrite<Vec<u8>>, page: Page, raw: usize| -> Result<()> {
+        let ty = page.page_type();
+        let spec = SerializedPageWriter::new(sink).write_page(CompressedPage::new(page, raw))?;
+        compressed += spec.compressed_size as u64;
+        uncompressed += spec.uncompressed_size as u64;
+        if ty == PageType::DICTIONARY_PAGE {
+            dict_offset = Some(spec.offset as i64);
+        } else {
+            data_offset.get_or_insert(spec.offset as i64);
+        }
+        Ok(())
+    };
+    let mut squeeze = |raw: &[u8]| -> Result<Vec<u8>> {
+        let mut out = Vec::with_capacity(raw.len() / 2 + 64);
+        codec.compress(raw, &mut out)?;
+        Ok(out)
+    };
+
+    let value_encoding = match values {
+        Values::Dict(dict, _) => {
+            let buf = squeeze(&dict.plain)?;
+            let page = Page::DictionaryPage {
+                buf: Bytes::from(buf),
+                num_values: dict.len,
+                encoding: Encoding::PLAIN,
+                is_sorted: false,
+            };
+            write(&mut sink, page, dict.plain.len())?;
+            encoding_stats.push(PageEncodingStats {
+                page_type: PageType::DICTIONARY_PAGE,
+                encoding: Encoding::PLAIN,
+                count: 1,
+            });
+            Encoding::RLE_DICTIONARY
+        }
+        Values::Plain(..) | Values::Bool(_) => Encoding::PLAIN,
+    };
+
+    let mut pages = 0;
+    let mut value_at = 0usize;
+    let mut raw = Vec::new();
+    for (p, start) in (0..rows).step_by(PAGE_ROWS).enumerate() {
+        let end = (start + PAGE_ROWS).min(rows);
+        raw.clear();
+        // Definition levels (v1 page: a 4-byte length, then the RLE/bit-packed hybrid).
+        let count = if nullable {
+            raw.extend_from_slice(&[0; 4]);
+            let mut levels = RleEncoder::new_from_buf(1, std::mem::take(&mut raw));
+            let mut n = 0;
+            for &d in &defined[start..end] {
+                levels.put(d as u64);
+                n += d as usize;
+            }
+            raw = levels.consume();
+            let len = (raw.len() - 4) as u32;
+            raw[..4].copy_from_slice(&len.to_le_bytes());
+            n
+        } else {
+            end - start
+        };
+        match values {
+            Values::Dict(dict, indices) => {
+                let width = bit_width(dict.len());
+                raw.push(width);
+                let mut enc = RleEncoder::new_from_buf(width, std::mem::take(&mut raw));
+                for &i in &indices[value_at..value_at + count] {
+                    enc.put(i as u64);
+                }
+                raw = enc.consume();
+            }
+            Values::Plain(buf, starts) => {
+                let from = starts[p];
+                let to = starts.get(p + 1).copied().unwrap_or(buf.len());
+                raw.extend_from_slice(&buf[from..to]);
+            }
+            Values::Bool(bits) => {
+                let page = &bits[value_at..value_at + count];
+                for eight in page.chunks(8) {
+                    let byte = eight
+                        .iter()
+                        .enumerate()
+                        .fold(0u8, |b, (k, &v)| b | ((v as u8) << k));
+                    raw.push(byte);
+                }
+            }
+        }
+        value_at += count;
+        let buf = squeeze(&raw)?;
+        let page = Page::DataPage {
+            buf: Bytes::from(buf),
+            num_values: (end - start) as u32,
+            encoding: value_encoding,
+            def_level_encoding: Encoding::RLE,
+            rep_level_encoding: Encoding::RLE,
+            statistics: None,
+        };
+        write(&mut sink, page, raw.len())?;
+        pages += 1;
+    }
+    if pages > 0 {
+        encoding_stats.push(PageEncodingStats {
+            page_type: PageType::DATA_PAGE,
+            encoding: value_encoding,
+            count: pages,
+        });
+    }
+    let nulls = defined.iter().filter(|d| !**d).count() as u64;
+    let statistics = match stats {
+        Stats::None => None,
+        Stats::Bytes(m) => {
+            let (lo, hi) = m.map_or((None, None), |(a, b)| {
+                (Some(ByteArray::from(a)), Some(ByteArray::from(b)))
+            });
+            Some(Statistics::ByteArray(ValueStatistics::new(
+                lo,
+                hi,
+                None,
+                Some(nulls),
+                false,
+            )))
+        }
+        Stats::Int32(m) => Some(Statistics::Int32(
+            ValueStatistics::new(m.map(|m| m.0), m.map(|m| m.1), None, Some(nulls), false)
+                .with_backwards_compatible_min_max(true),
+        )),
+        Stats::Double(m) => Some(Statistics::Double(
+            ValueStatistics::new(m.map(|m| m.0), m.map(|m| m.1), None, Some(nulls), false)
+                .with_backwards_compatible_min_max(true),
+        )),
+        Stats::Bool(m) => Some(Statistics::Boolean(
+            ValueStatistics::new(m.map(|m| m.0), m.map(|m| m.1), None, Some(nulls), false)
+                .with_backwards_compatible_min_max(true),
+        )),
+    };
+    let mut encodings = vec![Encoding::PLAIN, Encoding::RLE];
+    if value_encoding == Encoding::RLE_DICTIONARY {
+        encodings.push(Encoding::RLE_DICTIONARY);
+    }
+    let mut meta = ColumnChunkMetaData::builder(descr.clone())
+        .set_compression(Compression::SNAPPY)
+        .set_encodings_mask(EncodingMask::new_from_encodings(encodings.iter()))
+        .set_page_encoding_stats(encoding_stats)
+        .set_total_compressed_size(compressed as i64)
+        .set_total_uncompressed_size(uncompressed as i64)
+        .set_num_values(rows as i64)
+        .set_data_page_offset(data_offset.unwrap_or(0))
+        .set_dictionary_page_offset(dict_offset);
+    if let Some(s) = statistics {
+        meta = meta.set_statistics(s);
+    }
+    let bytes = Bytes::from(sink.into_inner()?);
+    Ok(Chunk {
+        close: ColumnCloseResult {
+            bytes_written: bytes.len() as u64,
+            rows_written: rows as u64,
+            metadata: meta.build()?,
+            bloom_filter: None,
+            column_index: None,
+            offset_index: None,
+        },
+        bytes,
+    })
+}
