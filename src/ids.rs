@@ -163,26 +163,29 @@ pub fn name_id(name: &str) -> String {
 }
 
 /// A fast hash for maps keyed by short ids, names and numbers, used only for lookups (no output
-/// depends on a map's order). SipHash, the default, costs more than reading a row; this is the
-/// multiply-and-rotate scheme of `rustc-hash` (FxHash), eight bytes per multiplication.
+/// depends on a map's order). SipHash, the default, costs more than reading a row, and byte-wise
+/// FNV a good part of it; this takes eight bytes per step, each a "folded" multiply (the two
+/// halves of the 128-bit product xor-ed, as in wyhash and foldhash), so every input bit reaches
+/// the low bits a hash table indexes by. (A plain multiply, as in FxHash, only carries bits
+/// upwards: ids differing in their last characters then crowd into the same buckets.)
 #[derive(Default)]
 pub struct FastHash(u64);
 
-/// `rustc-hash`'s multiplier.
-const FX: u64 = 0xf135_7aea_2e62_a9c5;
+/// An odd constant with well-spread bits (the fractional part of pi).
+const MULTIPLIER: u64 = 0x243f_6a88_85a3_08d3;
 
 impl FastHash {
     #[inline]
     fn add(&mut self, word: u64) {
-        self.0 = (self.0 ^ word).wrapping_mul(FX);
+        let p = ((self.0 ^ word) as u128) * (MULTIPLIER as u128);
+        self.0 = (p as u64) ^ ((p >> 64) as u64);
     }
 }
 
 impl std::hash::Hasher for FastHash {
     #[inline]
     fn finish(&self) -> u64 {
-        // The product's high bits are the mixed ones; hash tables index by the low bits.
-        self.0.rotate_left(26)
+        self.0
     }
     #[inline]
     fn write(&mut self, bytes: &[u8]) {
