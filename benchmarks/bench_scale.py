@@ -1,7 +1,7 @@
 """Scale benchmark: streamed generation to Parquet and SQLite, flat memory, and threads.
 
     python benchmarks/bench_scale.py [--small 100000] [--large 1000000] [--skip-large]
-                                     [--sqlite-users 100000] [--tmp DIR]
+                                     [--sqlite-users 100000] [--skip-sqlite] [--tmp DIR]
 
 Each run is a fresh ``spendsense-gen generate ... --quiet`` child process; the parent reads its
 wall time and peak RSS (``ru_maxrss`` from ``os.wait4``). It prints, for each run, users/s,
@@ -73,6 +73,7 @@ def main() -> None:
     p.add_argument("--large", type=int, default=1_000_000)
     p.add_argument("--sqlite-users", type=int, default=100_000)
     p.add_argument("--skip-large", action="store_true")
+    p.add_argument("--skip-sqlite", action="store_true", help="leave out the SQLite run")
     p.add_argument("--tmp", type=Path)
     p.add_argument("--no-detect", action="store_true", help="pass --no-detect (no detector outputs)")
     a = p.parse_args()
@@ -87,7 +88,7 @@ def main() -> None:
     small = generate(tmp, a.small, "parquet")
     one = generate(tmp, a.small, "parquet", threads=1)
     two = generate(tmp, a.small, "parquet", threads=2)
-    sq = generate(tmp, a.sqlite_users, "sqlite")
+    sq = None if a.skip_sqlite else generate(tmp, a.sqlite_users, "sqlite")
     large = None if a.skip_large else generate(tmp, a.large, "parquet")
     print("\nfigure                                   measured          target")
     if large:
@@ -95,7 +96,8 @@ def main() -> None:
         print(f"{a.large:,} users -> Parquet, peak RSS  {large['rss'] / 2**20:10.0f} MiB    < 1024 MiB")
         growth = large["rss"] / small["rss"] - 1
         print(f"peak RSS growth {a.small:,} -> {a.large:,}     {100 * growth:+9.1f} %      <= +20 %")
-    print(f"{a.sqlite_users:,} users -> SQLite, wall        {sq['wall']:10.1f} s      < 60 s")
+    if sq:
+        print(f"{a.sqlite_users:,} users -> SQLite, wall        {sq['wall']:10.1f} s      < 60 s")
     print(f"Parquet, 1 vs 2 threads ({a.small:,} users)   {one['wall'] / two['wall']:9.2f} x      >= 1.7 x")
     if not a.tmp:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -134,6 +134,25 @@ def test_parquet_tables_have_proper_types(streamed_dir: Path, streamed: ssg.Writ
     assert users.num_rows == RUN["n_users"]
 
 
+def test_other_parquet_readers_read_what_pyarrow_reads(streamed_dir: Path) -> None:
+    """spendsense-gen encodes the transactions file's pages itself, not through the Arrow writer:
+    DuckDB and polars, each with a Parquet reader of its own, must read the same rows."""
+    pq = pytest.importorskip("pyarrow.parquet")
+    duckdb = pytest.importorskip("duckdb")
+    pl = pytest.importorskip("polars")
+    path = streamed_dir / "parquet" / "transactions.parquet"
+    want = pq.read_table(path)
+    # Data pages hold 16,384 rows: several pages per column chunk.
+    assert want.num_rows > 3 * 16_384
+    rows = list(zip(*(want.column(c).to_pylist() for c in want.column_names)))
+    assert any(r[want.column_names.index("merchant_name")] is None for r in rows)
+    with duckdb.connect() as con:
+        assert con.execute("SELECT * FROM read_parquet(?)", [str(path)]).fetchall() == rows
+    df = pl.read_parquet(path)
+    assert df.columns == want.column_names
+    assert df.rows() == rows
+
+
 def test_cli_shard_and_parquet(tmp_path: Path) -> None:
     out, err = io.StringIO(), io.StringIO()
     args = ["generate", "--users", "40", "--months", "1", "--out", str(tmp_path / "o"), "--format", "parquet"]

@@ -336,13 +336,127 @@ fn dict_user(kind: Kind, dict: &mut Dict, u: &UserData, accounts: &mut Vec<u32>)
     }
 }
 
-/// `transactions.parquet` being written.
+/// `transactions.parquet` being written. The columns are encoded in the caller's rayon pool; the
+/// encoded row groups go to a thread of the file's own ([`Appender`]), so copying them into the
+/// file, hashing them and the write calls overlap the encoding of the next chunk.
 pub struct TransactionsFile {
     shown: PathBuf,
-    file: SerializedFileWriter<HashingWriter<File>>,
+    appender: Appender,
     cols: Vec<Col>,
     group_rows: usize,
     group_limit: usize,
+}
+
+/// Appends the encoded row groups to the file and, at the end, writes the footer and gives back
+/// the file's hash. With more than one worker in the pool a thread of its own does it, so the
+/// copying, hashing and write calls overlap the encoding of the next chunk; with one worker
+/// (`--threads 1`) it runs inline, so that a one-thread run really is one thread of work.
+struct Appender {
+    shown: PathBuf,
+    /// The file, until the first row groups decide where it is written from.
+    file: Option<SerializedFileWriter<HashingWriter<File>>>,
+    to: Option<std::sync::mpsc::SyncSender<Vec<Vec<Chunk>>>>,
+    thread: Option<std::thread::JoinHandle<Result<FileHash>>>,
+}
+
+/// Appends the row groups whose chunks `chunks` holds (per column, in order).
+fn append_groups(
+    file: &mut SerializedFileWriter<HashingWriter<File>>,
+    chunks: Vec<Vec<Chunk>>,
+    shown: &Path,
+) -> Result<()> {
+    let err = |e: ParquetError| Error::output(shown, e);
+    let groups = chunks.first().map_or(0, Vec::len);
+    let mut columns: Vec<_> = chunks.into_iter().map(Vec::into_iter).collect();
+    for _ in 0..groups {
+        let mut group = file.next_row_group().map_err(err)?;
+        for col in &mut columns {
+            let c = col.next().expect("every column fills the same row groups");
+            group.append_column(&c.bytes, c.close).map_err(err)?;
+        }
+        group.close().map_err(err)?;
+    }
+    Ok(())
+}
+
+/// Writes the footer and closes the file; its hash under its final name.
+fn close_file(file: SerializedFileWriter<HashingWriter<File>>, shown: &Path) -> Result<FileHash> {
+    let mut w = file.into_inner().map_err(|e| Error::output(shown, e))?;
+    w.flush().map_err(|e| Error::output(shown, e))?;
+    Ok(w.finish(shown).1)
+}
+
+impl Appender {
+    fn new(file: SerializedFileWriter<HashingWriter<File>>, shown: PathBuf) -> Appender {
+        Appender {
+            shown,
+            file: Some(file),
+            to: None,
+            thread: None,
+        }
+    }
+
+    /// Starts the thread, if the pool this runs in has more than one worker.
+    fn start(&mut self) -> Result<()> {
+        if rayon::current_num_threads() < 2 {
+            return Ok(());
+        }
+        let Some(mut file) = self.file.take() else {
+            return Ok(());
+        };
+        // One batch waits while one is written: at most two chunks' pages in memory.
+        let (to, from) = std::sync::mpsc::sync_channel::<Vec<Vec<Chunk>>>(1);
+        let shown = self.shown.clone();
+        let thread = std::thread::Builder::new()
+            .name("ssg-transactions.parquet".into())
+            .spawn(move || -> Result<FileHash> {
+                for chunks in from {
+                    append_groups(&mut file, chunks, &shown)?;
+                }
+                close_file(file, &shown)
+            })
+            .map_err(|e| Error::output(&self.shown, e))?;
+        self.to = Some(to);
+        self.thread = Some(thread);
+        Ok(())
+    }
+
+    /// Appends (or hands over) the row groups whose chunks `chunks` holds.
+    fn send(&mut self, chunks: Vec<Vec<Chunk>>) -> Result<()> {
+        if self.file.is_some() && self.thread.is_none() {
+            self.start()?;
+        }
+        if let Some(file) = self.file.as_mut() {
+            return append_groups(file, chunks, &self.shown);
+        }
+        if self.to.as_ref().is_some_and(|to| to.send(chunks).is_ok()) {
+            return Ok(());
+        }
+        // The thread stopped: its error says why.
+        Err(self.join().err().unwrap_or(Error::Interrupted))
+    }
+
+    /// Writes the footer (waiting for the thread, if there is one).
+    fn join(&mut self) -> Result<FileHash> {
+        if let Some(file) = self.file.take() {
+            return close_file(file, &self.shown);
+        }
+        self.to = None;
+        match self.thread.take().map(std::thread::JoinHandle::join) {
+            Some(Ok(r)) => r,
+            Some(Err(_)) | None => Err(Error::Interrupted),
+        }
+    }
+}
+
+impl Drop for Appender {
+    /// A run that fails or is interrupted still waits for the thread (which then finishes the
+    /// temporary file that the staged folder deletes).
+    fn drop(&mut self) {
+        if self.thread.is_some() {
+            let _ = self.join();
+        }
+    }
 }
 
 impl TransactionsFile {
@@ -376,7 +490,7 @@ impl TransactionsFile {
             .collect::<Result<Vec<_>>>()?;
         Ok(TransactionsFile {
             shown: shown.to_path_buf(),
-            file,
+            appender: Appender::new(file, shown.to_path_buf()),
             cols,
             group_rows: 0,
             group_limit,
@@ -394,21 +508,8 @@ impl TransactionsFile {
             .map_err(|e| Error::output(&self.shown, e))?;
         let rows: usize = users.iter().map(|u| u.transactions.len()).sum();
         self.group_rows = (at + rows) % limit;
-        self.append(chunks)
-    }
-
-    /// Writes the row groups whose chunks `chunks` holds (per column, in order).
-    fn append(&mut self, chunks: Vec<Vec<Chunk>>) -> Result<()> {
-        let err = |e: ParquetError| Error::output(&self.shown, e);
-        let groups = chunks.first().map_or(0, Vec::len);
-        let mut columns: Vec<_> = chunks.into_iter().map(Vec::into_iter).collect();
-        for _ in 0..groups {
-            let mut group = self.file.next_row_group().map_err(err)?;
-            for col in &mut columns {
-                let c = col.next().expect("every column fills the same row groups");
-                group.append_column(&c.bytes, c.close).map_err(err)?;
-            }
-            group.close().map_err(err)?;
+        if chunks.first().is_some_and(|c| !c.is_empty()) {
+            self.appender.send(chunks)?;
         }
         Ok(())
     }
@@ -423,14 +524,9 @@ impl TransactionsFile {
                 .map(|c| c.cut().map(|chunk| vec![chunk]))
                 .collect::<std::result::Result<Vec<_>, _>>()
                 .map_err(|e| Error::output(&self.shown, e))?;
-            self.append(last)?;
+            self.appender.send(last)?;
         }
-        let mut w = self
-            .file
-            .into_inner()
-            .map_err(|e| Error::output(&self.shown, e))?;
-        w.flush().map_err(|e| Error::output(&self.shown, e))?;
-        Ok(w.finish(&self.shown).1)
+        self.appender.join()
     }
 }
 
