@@ -4,7 +4,7 @@
 //! ([`super::transactions_batch`]; a test compares them).
 
 use super::chunk::{self, Chunk, Dict, Stats, Values, PAGE_ROWS};
-use super::{properties, schema, ROW_GROUP_ROWS};
+use super::{properties, schema, TRANSACTION_ROW_GROUP_ROWS};
 use crate::error::{Error, Result};
 use crate::model::{Transaction, UserData, TRANSACTION_ID_PREFIX};
 use crate::sink::manifest::{FileHash, HashingWriter};
@@ -462,7 +462,7 @@ impl Drop for Appender {
 impl TransactionsFile {
     /// Creates `file` (a temporary path; `shown` is the path named in errors).
     pub fn create(file: &Path, shown: &Path) -> Result<TransactionsFile> {
-        Self::with_group_rows(file, shown, ROW_GROUP_ROWS)
+        Self::with_group_rows(file, shown, TRANSACTION_ROW_GROUP_ROWS)
     }
 
     fn with_group_rows(file: &Path, shown: &Path, group_limit: usize) -> Result<TransactionsFile> {
