@@ -265,9 +265,12 @@ pub fn drive<'s>(
     let mut writers = writers;
     let mut tally = Tally::default();
     let mut acc = detect.then(|| report::Acc::new(config.end_date));
-    // The producer generates (or borrows) a chunk and runs the detector on it, while the
-    // writers write the chunk before.
-    let (tx, rx) = std::sync::mpsc::sync_channel::<(Chunk<'s>, Option<Detection>)>(1);
+    // A pipeline of three threads: the producer generates (or borrows) chunk k+2 while the
+    // detector reads chunk k+1 back and the writers write chunk k. Each stage does its parallel
+    // work in `pool`; the detector's reading of a chunk is sequential, so overlapping it with
+    // the other stages keeps both workers busy.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Chunk<'s>>(1);
+    let (tx_det, rx_det) = std::sync::mpsc::sync_channel::<(Chunk<'s>, Option<Detection>)>(1);
     let stop = std::sync::atomic::AtomicBool::new(false);
     let produced = std::thread::scope(|scope| -> Result<()> {
         let stop = &stop;
@@ -276,16 +279,22 @@ pub fn drive<'s>(
                 if stop.load(std::sync::atomic::Ordering::Relaxed) {
                     return Err(Error::Interrupted);
                 }
+                tx.send(chunk).map_err(|_| Error::Interrupted)
+            })
+        });
+        let detector = scope.spawn(move || -> Result<()> {
+            for chunk in rx {
                 let det = if detect {
                     Some(in_pool(pool, || detect_chunk(config, &chunk))?)
                 } else {
                     None
                 };
-                tx.send((chunk, det)).map_err(|_| Error::Interrupted)
-            })
+                tx_det.send((chunk, det)).map_err(|_| Error::Interrupted)?;
+            }
+            Ok(())
         });
         let consumed = (|| -> Result<()> {
-            for (chunk, det) in rx.iter() {
+            for (chunk, det) in rx_det.iter() {
                 if let (Some(acc), Some(det)) = (acc.as_mut(), det.as_ref()) {
                     acc.add(det);
                 }
@@ -308,11 +317,17 @@ pub fn drive<'s>(
         })();
         if consumed.is_err() {
             stop.store(true, std::sync::atomic::Ordering::Relaxed);
-            drop(rx);
+            drop(rx_det);
         }
+        let from_detector = detector.join().unwrap_or(Err(Error::Interrupted));
         let from_source = producer.join().unwrap_or(Err(Error::Interrupted));
-        // Report the cause: a writer's or check's error first, else the source's.
-        consumed.and(from_source)
+        // Report the cause: a writer's or check's error first, then the detector's, else the
+        // source's (the stages after a failed one stop with `Interrupted`).
+        match (consumed, from_detector, from_source) {
+            (Err(e), _, _) if !matches!(e, Error::Interrupted) => Err(e),
+            (_, Err(e), _) if !matches!(e, Error::Interrupted) => Err(e),
+            (c, d, p) => c.and(d).and(p),
+        }
     });
     produced?;
     let staged = writers
