@@ -4,8 +4,9 @@
 //! merchant is a static string, a user's id is the same for all its rows) and hands over
 //! dictionary indices. The pages are the ones the Arrow writer makes with the same settings:
 //! data page v1, snappy, `RLE_DICTIONARY` indices after a `PLAIN` dictionary page, or `PLAIN`
-//! values, and RLE definition levels; min/max statistics per chunk where asked for. Pages are
-//! written with the crate's own page writer and spliced into the row group with
+//! values, and RLE definition levels; min/max statistics per chunk where asked for. The values
+//! are encoded here ([`rle_hybrid`]) and compressed with `snap`, the codec the crate uses; pages
+//! are written with the crate's own page writer and spliced into the row group with
 //! [`SerializedRowGroupWriter::append_column`](parquet::file::writer::SerializedRowGroupWriter::append_column).
 
 use crate::ids::FastMap;
@@ -13,9 +14,7 @@ use bytes::Bytes;
 use parquet::basic::{Compression, Encoding, EncodingMask, PageType};
 use parquet::column::page::{CompressedPage, Page, PageWriter};
 use parquet::column::writer::ColumnCloseResult;
-use parquet::compression::{create_codec, Codec, CodecOptions};
 use parquet::data_type::ByteArray;
-use parquet::encodings::rle::RleEncoder;
 use parquet::errors::{ParquetError, Result};
 use parquet::file::metadata::{ColumnChunkMetaData, PageEncodingStats};
 use parquet::file::statistics::{Statistics, ValueStatistics};
@@ -222,6 +221,59 @@ fn bit_width(n: usize) -> u8 {
     (64 - max.leading_zeros()) as u8
 }
 
+/// Appends `values` in Parquet's RLE/bit-packing hybrid encoding, `width` bits each: runs of
+/// eight or more equal values as RLE runs, the rest bit-packed in groups of eight (values before
+/// a run are packed in whole groups, the run lending the last ones; the final group is padded
+/// with zeros, which a reader ignores past the page's value count).
+pub fn rle_hybrid<T: Copy + PartialEq + Into<u32>>(values: &[T], width: u8, out: &mut Vec<u8>) {
+    let (mut packed_from, mut i) = (0, 0);
+    while i < values.len() {
+        let run = values[i..].iter().take_while(|v| **v == values[i]).count();
+        let lend = (8 - (i - packed_from) % 8) % 8;
+        if run >= 8 + lend {
+            bit_packed(&values[packed_from..i + lend], width, out);
+            rle_run(values[i].into(), run - lend, width, out);
+            packed_from = i + run;
+        }
+        i += run;
+    }
+    bit_packed(&values[packed_from..], width, out);
+}
+
+/// An RLE run: its length, then the value in whole bytes.
+fn rle_run(value: u32, count: usize, width: u8, out: &mut Vec<u8>) {
+    uleb128((count as u64) << 1, out);
+    out.extend_from_slice(&value.to_le_bytes()[..(width as usize).div_ceil(8)]);
+}
+
+/// Bit-packed runs of at most 63 groups of eight values (as the parquet crate writes them),
+/// least significant bit first.
+fn bit_packed<T: Copy + Into<u32>>(values: &[T], width: u8, out: &mut Vec<u8>) {
+    for part in values.chunks(63 * 8) {
+        let groups = part.len().div_ceil(8);
+        uleb128(((groups as u64) << 1) | 1, out);
+        let (mut acc, mut bits) = (0u64, 0u32);
+        for k in 0..groups * 8 {
+            let v: u32 = part.get(k).map_or(0, |v| (*v).into());
+            acc |= (v as u64) << bits;
+            bits += width as u32;
+            while bits >= 8 {
+                out.push(acc as u8);
+                acc >>= 8;
+                bits -= 8;
+            }
+        }
+    }
+}
+
+fn uleb128(mut v: u64, out: &mut Vec<u8>) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
 /// Encodes one column chunk of `rows` rows. `defined` has one entry per row for a nullable
 /// column (false = null) and is empty for a required one.
 pub fn finish(
@@ -238,8 +290,7 @@ pub fn finish(
             descr.name()
         )));
     }
-    let mut codec: Box<dyn Codec> = create_codec(Compression::SNAPPY, &CodecOptions::default())?
-        .ok_or_else(|| ParquetError::General("snappy is not built in".into()))?;
+    let mut snappy = snap::raw::Encoder::new();
     let mut sink = TrackedWrite::new(Vec::new());
     let mut dict_offset = None;
     let mut data_offset = None;
@@ -258,9 +309,9 @@ pub fn finish(
         Ok(())
     };
     let mut squeeze = |raw: &[u8]| -> Result<Vec<u8>> {
-        let mut out = Vec::with_capacity(raw.len() / 2 + 64);
-        codec.compress(raw, &mut out)?;
-        Ok(out)
+        snappy
+            .compress_vec(raw)
+            .map_err(|e| ParquetError::External(Box::new(e)))
     };
 
     let value_encoding = match values {
@@ -292,16 +343,11 @@ pub fn finish(
         // Definition levels (v1 page: a 4-byte length, then the RLE/bit-packed hybrid).
         let count = if nullable {
             raw.extend_from_slice(&[0; 4]);
-            let mut levels = RleEncoder::new_from_buf(1, std::mem::take(&mut raw));
-            let mut n = 0;
-            for &d in &defined[start..end] {
-                levels.put(d as u64);
-                n += d as usize;
-            }
-            raw = levels.consume();
+            let levels = &defined[start..end];
+            rle_hybrid(levels, 1, &mut raw);
             let len = (raw.len() - 4) as u32;
             raw[..4].copy_from_slice(&len.to_le_bytes());
-            n
+            levels.iter().filter(|d| **d).count()
         } else {
             end - start
         };
@@ -309,11 +355,7 @@ pub fn finish(
             Values::Dict(dict, indices) => {
                 let width = bit_width(dict.len());
                 raw.push(width);
-                let mut enc = RleEncoder::new_from_buf(width, std::mem::take(&mut raw));
-                for &i in &indices[value_at..value_at + count] {
-                    enc.put(i as u64);
-                }
-                raw = enc.consume();
+                rle_hybrid(&indices[value_at..value_at + count], width, &mut raw);
             }
             Values::Plain(buf, starts) => {
                 let from = starts[p];
@@ -407,4 +449,84 @@ pub fn finish(
         },
         bytes,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Parquet's RLE/bit-packed hybrid, decoded as a reader does.
+    fn decode(mut b: &[u8], width: u8, n: usize) -> Vec<u32> {
+        let mut out = Vec::new();
+        while out.len() < n {
+            let (mut header, mut shift) = (0u64, 0);
+            loop {
+                let byte = b[0];
+                b = &b[1..];
+                header |= ((byte & 0x7f) as u64) << shift;
+                shift += 7;
+                if byte < 0x80 {
+                    break;
+                }
+            }
+            if header & 1 == 1 {
+                let values = (header >> 1) as usize * 8;
+                let bytes = values * width as usize / 8;
+                for k in 0..values {
+                    let mut v = 0u32;
+                    for j in 0..width as usize {
+                        let bit = k * width as usize + j;
+                        v |= (((b[bit / 8] >> (bit % 8)) & 1) as u32) << j;
+                    }
+                    out.push(v);
+                }
+                b = &b[bytes..];
+            } else {
+                let len = (width as usize).div_ceil(8);
+                let mut v = [0u8; 4];
+                v[..len].copy_from_slice(&b[..len]);
+                b = &b[len..];
+                out.extend(std::iter::repeat_n(
+                    u32::from_le_bytes(v),
+                    (header >> 1) as usize,
+                ));
+            }
+        }
+        assert!(b.is_empty(), "trailing bytes");
+        out.truncate(n);
+        out
+    }
+
+    #[test]
+    fn the_hybrid_encoding_decodes_to_its_values() {
+        let mut cases: Vec<(Vec<u32>, u8)> = vec![
+            (vec![], 3),
+            (vec![0; 20], 0),
+            (vec![5; 3], 3),
+            (
+                vec![1, 2, 3, 4, 5, 6, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 0, 1],
+                3,
+            ),
+            ((0..2_000).map(|i| (i * 7919) % 1000).collect(), 10),
+            ((0..700).map(|i| u32::from(i % 3 == 0)).collect(), 1),
+        ];
+        // Runs of every length around the group size, after every offset into a group.
+        for lead in 0..9 {
+            for run in 6..20 {
+                let mut v: Vec<u32> = (0..lead).map(|i| i % 5).collect();
+                v.extend(std::iter::repeat_n(300, run));
+                v.extend([1, 2, 3]);
+                cases.push((v, 9));
+            }
+        }
+        for (values, width) in cases {
+            let mut out = Vec::new();
+            rle_hybrid(&values, width, &mut out);
+            assert_eq!(decode(&out, width, values.len()), values, "width {width}");
+        }
+        // Long runs become RLE runs: 1,000 equal values take 3 bytes.
+        let mut out = Vec::new();
+        rle_hybrid(&[4u32; 1_000], 3, &mut out);
+        assert_eq!(out.len(), 3);
+    }
 }
