@@ -47,7 +47,8 @@ impl<'a> Ctx<'a> {
         self.input.users[self.user].accounts.iter().copied()
     }
 
-    /// Posted transactions of an account dated inside `[from, end]`.
+    /// Posted transactions of an account dated inside `[from, end]`, in date order (an account's
+    /// transactions are sorted by date, so the first one is found by binary search).
     pub fn posted_since(
         &self,
         account: usize,
@@ -55,11 +56,13 @@ impl<'a> Ctx<'a> {
     ) -> impl Iterator<Item = &'a TxnIn> + 'a {
         let input = self.input;
         let end = self.end;
-        input.accounts[account]
-            .txns
+        let txns = &input.accounts[account].txns;
+        let first = txns.partition_point(|&i| input.txns[i].date < from);
+        txns[first..]
             .iter()
             .map(move |&i| &input.txns[i])
-            .filter(move |t| !t.pending && t.date >= from && t.date <= end)
+            .take_while(move |t| t.date <= end)
+            .filter(|t| !t.pending)
     }
 
     /// Posted transactions of an account inside the window.
@@ -149,13 +152,24 @@ pub struct Signals {
 
 pub fn signals(input: &Input, user: usize, window: u32) -> Signals {
     let ctx = Ctx::new(input, user, window);
+    signals_with(&ctx, &subscriptions::Recurring::find(&ctx))
+}
+
+/// The signals of every window in [`WINDOWS`] for one user (the recurring merchants, which do not
+/// depend on the window, found once).
+pub fn all_signals(input: &Input, user: usize) -> [Signals; WINDOWS.len()] {
+    let recurring = subscriptions::Recurring::find(&Ctx::new(input, user, WINDOWS[0]));
+    WINDOWS.map(|w| signals_with(&Ctx::new(input, user, w), &recurring))
+}
+
+fn signals_with(ctx: &Ctx, recurring: &subscriptions::Recurring) -> Signals {
     Signals {
-        window,
-        subscriptions: subscriptions::compute(&ctx),
-        savings: savings::compute(&ctx),
-        credit: credit::compute(&ctx),
-        income: income::compute(&ctx),
-        cash_flow: cash_flow::compute(&ctx),
+        window: ctx.window,
+        subscriptions: subscriptions::compute_with(ctx, recurring),
+        savings: savings::compute(ctx),
+        credit: credit::compute(ctx),
+        income: income::compute(ctx),
+        cash_flow: cash_flow::compute(ctx),
     }
 }
 
@@ -180,24 +194,26 @@ pub struct Detection {
 /// Runs the detector over every user (in parallel; the result is in user order).
 pub fn run(input: Input) -> Detection {
     use rayon::prelude::*;
-    let mut all = Vec::new();
-    let mut assignments = Vec::new();
-    for &w in &WINDOWS {
-        let s: Vec<Signals> = (0..input.users.len())
-            .into_par_iter()
-            .map(|u| self::signals(&input, u, w))
-            .collect();
-        let a = s
-            .iter()
-            .enumerate()
-            .map(|(u, sig)| personas::assign(&input, u, sig))
-            .collect();
-        all.push(s);
-        assignments.push(a);
+    let per_user: Vec<_> = (0..input.users.len())
+        .into_par_iter()
+        .map(|u| {
+            let s = all_signals(&input, u);
+            let a = s.each_ref().map(|sig| personas::assign(&input, u, sig));
+            (s, a)
+        })
+        .collect();
+    let mut signals: Vec<Vec<Signals>> = WINDOWS.iter().map(|_| Vec::new()).collect();
+    let mut assignments: Vec<Vec<personas::Assignment>> =
+        WINDOWS.iter().map(|_| Vec::new()).collect();
+    for (s, a) in per_user {
+        for (w, (s, a)) in s.into_iter().zip(a).enumerate() {
+            signals[w].push(s);
+            assignments[w].push(a);
+        }
     }
     Detection {
         input,
-        signals: all,
+        signals,
         assignments,
     }
 }

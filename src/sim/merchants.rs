@@ -956,6 +956,29 @@ pub fn pfc_primary(detailed: &str) -> &'static str {
         .unwrap_or("GENERAL_MERCHANDISE")
 }
 
+/// [`pfc_primary`] of the program's own static category strings, remembered by address: a
+/// direct-mapped cache of 64 slots, for readers that look up every transaction's primary.
+/// The answer is always `pfc_primary(detailed)` (a slot only answers for the exact same string).
+pub struct PrimaryCache([(usize, usize, &'static str); 64]);
+
+impl Default for PrimaryCache {
+    fn default() -> PrimaryCache {
+        PrimaryCache([(0, 0, ""); 64])
+    }
+}
+
+impl PrimaryCache {
+    #[inline]
+    pub fn get(&mut self, detailed: &'static str) -> &'static str {
+        let (ptr, len) = (detailed.as_ptr() as usize, detailed.len());
+        let slot = &mut self.0[(ptr >> 3 ^ ptr >> 9) & 63];
+        if slot.0 != ptr || slot.1 != len {
+            *slot = (ptr, len, pfc_primary(detailed));
+        }
+        slot.2
+    }
+}
+
 /// All merchant lists, for lookups and tests.
 pub fn all_lists() -> [&'static [Merchant]; 6] {
     [
@@ -1077,6 +1100,27 @@ mod tests {
         for d in crate::sim::FIXED_CATEGORIES {
             let pair = (pfc_primary(d).to_string(), d.to_string());
             assert!(pairs.contains(&pair), "{pair:?} not in taxonomy");
+        }
+    }
+
+    /// The cache answers what `pfc_primary` answers, for every category the generator uses, in
+    /// any order, including strings that share an address prefix or a slot.
+    #[test]
+    fn primary_cache_answers_as_pfc_primary() {
+        let mut all: Vec<&'static str> = all_lists()
+            .iter()
+            .flat_map(|l| l.iter().map(|m| m.pfc))
+            .chain(crate::sim::FIXED_CATEGORIES.iter().copied())
+            .collect();
+        // Same address, different lengths.
+        let full: &'static str = "TRANSFER_IN_SAVINGS";
+        all.extend([&full[..11], full, &full[..11]]);
+        let mut cache = PrimaryCache::default();
+        for round in 0..3 {
+            for i in 0..all.len() {
+                let d = all[if round == 1 { all.len() - 1 - i } else { i }];
+                assert_eq!(cache.get(d), pfc_primary(d), "{d}");
+            }
         }
     }
 

@@ -5,7 +5,7 @@
 
 use super::{parquet, sqlite, Check, Staged};
 use crate::detect::features::FeatureTable;
-use crate::detect::input::{CsvSource, DatasetSource, Input, SqliteSource};
+use crate::detect::input::{CsvSource, Input, SqliteSource};
 use crate::detect::{report, Detection};
 use crate::error::{Error, Result};
 use crate::generate::Dataset;
@@ -34,13 +34,11 @@ impl Detected {
     }
 }
 
-/// Runs the detector on a generated dataset, through its tables only ([`DatasetSource`]). The
-/// windows end on the last transaction date (the configured end date, which is also the end date
-/// when the data has no transactions at all), unless `end` says otherwise.
+/// Runs the detector on a generated dataset, on the values of its tables only
+/// ([`Input::from_users`]). The windows end on the configured end date unless `end` says
+/// otherwise.
 pub fn detect_dataset(ds: &Dataset, end: Option<NaiveDate>) -> Result<Detected> {
-    let no_transactions = ds.users.iter().all(|u| u.transactions.is_empty());
-    let end = end.or(no_transactions.then_some(ds.config.end_date));
-    let input = Input::read(&mut DatasetSource::of(ds), end)?;
+    let input = Input::from_users(&ds.users, end.unwrap_or(ds.config.end_date));
     Ok(Detected::new(crate::detect::run(input)))
 }
 

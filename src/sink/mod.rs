@@ -18,7 +18,7 @@ pub mod plaid_sandbox;
 pub mod sqlite;
 
 use crate::config::{Config, Format};
-use crate::detect::input::{DatasetSource, Input};
+use crate::detect::input::Input;
 use crate::detect::{report, Detection};
 use crate::error::{Error, Result};
 use crate::generate::{Dataset, Shard, CHUNK};
@@ -231,9 +231,10 @@ impl Tally {
 
 /// Runs the detector on one chunk of users (its windows end on the run's end date).
 pub fn detect_chunk(config: &Config, users: &[UserData]) -> Result<Detection> {
-    let end = config.end_date;
-    let input = Input::read(&mut DatasetSource { users, end }, Some(end))?;
-    Ok(crate::detect::run(input))
+    Ok(crate::detect::run(Input::from_users(
+        users,
+        config.end_date,
+    )))
 }
 
 /// A chunk of users: borrowed from an in-memory dataset, or owned fresh from the generator.
