@@ -155,6 +155,8 @@ def test_csv_and_json_load_equal_the_direct_sqlite_write(
         assert_same_tables(db, g.db)
         with sqlite3.connect(db) as c:
             meta = dict(c.execute("SELECT key, value FROM metadata").fetchall())
+            # a new database is laid out as the sink lays out its own
+            assert c.execute("PRAGMA page_size").fetchone()[0] == 16384
         assert meta["seed"] == str(seed) and meta["n_users"] == str(N_USERS)
         # what was loaded validates like the original
         report = ssg.validate(db)

@@ -129,6 +129,11 @@ def test_sqlite_integrity(db: sqlite3.Connection) -> None:
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
+def test_sqlite_pages_are_16_kib(db: sqlite3.Connection) -> None:
+    # Set before the first table (SQLite's default is 4 KiB): bulk loads write fewer pages.
+    assert db.execute("PRAGMA page_size").fetchone()[0] == 16384
+
+
 # -- CSV ---------------------------------------------------------------------------------------
 MONEY_TEXT = re.compile(r"-?\d+\.\d{2}")
 DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}")

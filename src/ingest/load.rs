@@ -217,6 +217,8 @@ fn load_into(
     conn.execute_batch("PRAGMA foreign_keys = OFF")
         .map_err(err)?;
     if created {
+        conn.execute_batch(crate::sink::sqlite::NEW_FILE_PAGE_SIZE)
+            .map_err(err)?;
         conn.execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")
             .map_err(err)?;
     }
