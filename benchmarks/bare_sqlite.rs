@@ -3,7 +3,7 @@
 //!
 //!     cargo run --release --example bare_sqlite -- [--users N] [--seed S] [--reps R]
 //!                                                  [--threads T] [--dir DIR] [--json]
-//!                                                  [--cache-mib M]
+//!                                                  [--cache-mib M] [--page-size B]
 //!
 //! Generates one dataset with the library (`spendsense_gen::generate`), then, in this process and
 //! on the same rows, times:
@@ -25,6 +25,8 @@
 //! Rates are rows of all five tables per second; the ratio is ours / bare (target >= 0.5).
 //! `--cache-mib M` gives the bare loads an M MiB page cache (`PRAGMA cache_size`) instead of
 //! SQLite's default, to see how much of the keyed loads' cost is page-cache misses.
+//! `--page-size B` gives the bare loads B-byte pages (`PRAGMA page_size`) instead of SQLite's
+//! 4096; the sink itself uses 16384.
 //! Prints a table; with `--json` also one JSON line at the end (read by bench_generate.py).
 //! Nothing is asserted.
 
@@ -156,11 +158,15 @@ fn bare_load(
     path: &Path,
     variant: Variant,
     cache_mib: Option<u64>,
+    page_size: Option<u64>,
 ) -> rusqlite::Result<Duration> {
     let _ = std::fs::remove_file(path);
     let mut conn = Connection::open(path)?;
     // As the sink does. The bundled SQLite turns foreign keys on by default, and enforcing them
     // row by row is not part of the load being measured (the check runs once, at the end).
+    if let Some(b) = page_size {
+        conn.execute_batch(&format!("PRAGMA page_size = {b}"))?;
+    }
     conn.execute_batch(
         "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA foreign_keys = OFF;",
     )?;
@@ -245,6 +251,7 @@ struct Args {
     dir: PathBuf,
     json: bool,
     cache_mib: Option<u64>,
+    page_size: Option<u64>,
 }
 
 fn parse_args() -> Args {
@@ -256,9 +263,10 @@ fn parse_args() -> Args {
         dir: std::env::temp_dir(),
         json: false,
         cache_mib: None,
+        page_size: None,
     };
     let mut it = std::env::args().skip(1);
-    let usage = "usage: bare_sqlite [--users N] [--seed S] [--reps R] [--threads T] [--dir DIR] [--json] [--cache-mib M]";
+    let usage = "usage: bare_sqlite [--users N] [--seed S] [--reps R] [--threads T] [--dir DIR] [--json] [--cache-mib M] [--page-size B]";
     while let Some(flag) = it.next() {
         let mut value = || {
             it.next()
@@ -272,6 +280,7 @@ fn parse_args() -> Args {
             "--dir" => a.dir = PathBuf::from(value()),
             "--json" => a.json = true,
             "--cache-mib" => a.cache_mib = Some(value().parse().expect("--cache-mib M")),
+            "--page-size" => a.page_size = Some(value().parse().expect("--page-size B")),
             _ => panic!("unknown argument {flag}\n{usage}"),
         }
     }
@@ -320,7 +329,7 @@ fn main() {
     for v in Variant::ALL {
         let times: Vec<f64> = (0..args.reps)
             .map(|_| {
-                bare_load(&ds, &bare_path, v, args.cache_mib)
+                bare_load(&ds, &bare_path, v, args.cache_mib, args.page_size)
                     .expect("bare load")
                     .as_secs_f64()
             })
