@@ -165,16 +165,22 @@ pub trait Writer: Send {
 }
 
 /// Opens the writer of `format` at `path`; `detect`: whether the run has the detector's results
-/// (the SQLite database then holds `persona_assignments`).
+/// (the SQLite database then holds `persona_assignments`); `manifest`: whether a manifest will
+/// hash the output (a writer that cannot hash while it writes then hashes when it finishes, if
+/// that is cheaper than reading the file back afterwards).
 pub fn open(
     format: Format,
     run: Run,
     path: &Path,
     overwrite: bool,
     detect: bool,
+    manifest: bool,
 ) -> Result<Box<dyn Writer>> {
     Ok(match format {
-        Format::Sqlite => Box::new(sqlite::SqliteWriter::open(run, path, overwrite, detect)?),
+        Format::Sqlite => {
+            let w = sqlite::SqliteWriter::open(run, path, overwrite, detect)?;
+            Box::new(if manifest { w.hashed() } else { w })
+        }
         Format::Csv => Box::new(csv::CsvWriter::open(path, overwrite)?),
         Format::Json => Box::new(json::JsonWriter::open(run, path, overwrite)?),
         Format::Parquet => Box::new(parquet::TablesWriter::open(path, overwrite)?),
@@ -392,7 +398,7 @@ pub fn write_format(
     overwrite: bool,
     check: Check,
 ) -> Result<()> {
-    let w = open(format, Run::of(ds), path, overwrite, true)?;
+    let w = open(format, Run::of(ds), path, overwrite, true, false)?;
     let mut progress = row_progress(ds, check);
     let (staged, _, _) = drive(
         &ds.config,
@@ -504,7 +510,7 @@ fn write_run<'s>(
     std::fs::create_dir_all(out_dir).map_err(|e| Error::output(out_dir, e))?;
     let mut writers: Vec<Box<dyn Writer>> = Vec::new();
     for (f, p) in formats.iter().zip(&targets) {
-        writers.push(open(*f, run, p, overwrite, detect)?);
+        writers.push(open(*f, run, p, overwrite, detect, true)?);
     }
     if detect {
         writers.push(Box::new(parquet::FeaturesWriter::open(

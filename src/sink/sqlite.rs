@@ -5,6 +5,7 @@
 //! `detect::features`) is written in the same transaction, chunk by chunk; [`add_feature_table`]
 //! adds it to an existing database instead.
 
+use super::manifest::FileHash;
 use super::{Check, Run, Staged, Writer};
 use crate::detect::features::{self, FeatureTable};
 use crate::detect::Detection;
@@ -141,6 +142,8 @@ pub struct SqliteWriter {
     shown: std::path::PathBuf,
     conn: Connection,
     detect: bool,
+    /// Whether [`Writer::finish`] hashes the file for the manifest.
+    hash: bool,
 }
 
 impl SqliteWriter {
@@ -184,7 +187,15 @@ impl SqliteWriter {
             shown: path.to_path_buf(),
             conn,
             detect,
+            hash: false,
         })
+    }
+
+    /// Hashes the finished file for the manifest ([`Staged::record`]) while the foreign keys are
+    /// checked, instead of the manifest reading it back afterwards.
+    pub fn hashed(mut self) -> SqliteWriter {
+        self.hash = true;
+        self
     }
 }
 
@@ -238,12 +249,33 @@ impl Writer for SqliteWriter {
             }
         }
         this.conn.execute_batch("COMMIT").map_err(&err)?;
-        let violations: i64 = this
-            .conn
-            .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
-                r.get(0)
-            })
-            .map_err(&err)?;
+        // The file is final once committed (no journal; the check below only reads): when a
+        // manifest will hash it, hash it now, while the foreign keys are checked.
+        let (tmp, target) = (this.staged.path(), this.staged.target().to_path_buf());
+        let (checked, hashed) = std::thread::scope(|s| {
+            let hash = this.hash;
+            let hashing = s.spawn(move || -> Result<Option<FileHash>> {
+                if !hash {
+                    return Ok(None);
+                }
+                let bytes = std::fs::metadata(tmp)
+                    .map_err(|e| Error::output(tmp, e))?
+                    .len();
+                Ok(Some(FileHash {
+                    path: target,
+                    sha256: super::manifest::sha256_file(tmp)?,
+                    bytes,
+                }))
+            });
+            let checked = this
+                .conn
+                .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+                    r.get::<_, i64>(0)
+                })
+                .map_err(&err);
+            (checked, hashing.join().unwrap_or(Err(Error::Interrupted)))
+        });
+        let violations = checked?;
         if violations > 0 {
             return Err(Error::output(
                 &this.shown,
@@ -251,7 +283,12 @@ impl Writer for SqliteWriter {
             ));
         }
         this.conn.close().map_err(|(_, e)| err(e))?;
-        Ok(this.staged)
+        let mut staged = this.staged;
+        // (The manifest hashes the file again if its size changed after all.)
+        if let Some(h) = hashed? {
+            staged.record(h);
+        }
+        Ok(staged)
     }
 
     fn needs_detection(&self) -> bool {
