@@ -78,7 +78,12 @@ def main() -> None:
     p.add_argument("--skip-large", action="store_true")
     p.add_argument("--skip-sqlite", action="store_true", help="leave out the SQLite run")
     p.add_argument("--tmp", type=Path)
-    p.add_argument("--thread-reps", type=int, default=3, help="pairs of 1- and 2-thread runs (median ratio)")
+    p.add_argument(
+        "--thread-reps",
+        type=int,
+        default=3,
+        help="pairs of 1- and 2-thread runs (median ratio); 0 leaves them out",
+    )
     p.add_argument("--no-detect", action="store_true", help="pass --no-detect (no detector outputs)")
     a = p.parse_args()
     global NO_DETECT
@@ -107,9 +112,10 @@ def main() -> None:
         print(f"peak RSS growth {a.small:,} -> {a.large:,}     {100 * growth:+9.1f} %      <= +20 %")
     if sq:
         print(f"{a.sqlite_users:,} users -> SQLite, wall        {sq['wall']:10.1f} s      < 60 s")
-    ratio = statistics.median(ratios)
-    spread = f"  (pairs: {', '.join(f'{r:.2f}' for r in ratios)})" if len(ratios) > 1 else ""
-    print(f"Parquet, 1 vs 2 threads ({a.small:,} users)   {ratio:9.2f} x      >= 1.7 x{spread}")
+    if ratios:
+        ratio = statistics.median(ratios)
+        spread = f"  (pairs: {', '.join(f'{r:.2f}' for r in ratios)})" if len(ratios) > 1 else ""
+        print(f"Parquet, 1 vs 2 threads ({a.small:,} users)   {ratio:9.2f} x      >= 1.7 x{spread}")
     if not a.tmp:
         shutil.rmtree(tmp, ignore_errors=True)
 
