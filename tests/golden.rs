@@ -23,15 +23,15 @@ const GOLDEN: [(&str, &str); 5] = [
     ),
     (
         "accounts",
-        "dd61317df477a70fd13d7d9952e9aa6b0f6c40834f9c328dfccd7b6cf265223c",
+        "be0cb71e763945ff7a382fffed4d7f81ac952595a13eaf7c2687f8980bb3e10a",
     ),
     (
         "transactions",
-        "79de767540cd9511c7c8be5753c1b4d5004cee13a66db5018278d6e5686e5b6a",
+        "55b50ed34c887a086b717af675afa9215e5c87f4172378418b664249edd8e25a",
     ),
     (
         "liabilities",
-        "212339ef2bfb9560e94bd1787666d1ead142d9d3cbd70589ed7a854025f64df2",
+        "e1850a56e532bf607d842fc416d400e5e38585fa48640b1c6a740aac48863e61",
     ),
     (
         "user_labels",

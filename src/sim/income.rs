@@ -53,6 +53,17 @@ pub fn schedule(
                 14
             };
             let mut d = rng.random_range(0..step);
+            // Payroll posts on a business day: a weekend offset moves back to the Friday
+            // before (or, before the window starts, on to the Friday after), and every later
+            // payday, a whole number of weeks on, falls on the same weekday.
+            d -= match (start + Duration::days(d)).weekday() {
+                Weekday::Sat => 1,
+                Weekday::Sun => 2,
+                _ => 0,
+            };
+            if d < 0 {
+                d += 7;
+            }
             while d < n {
                 days.push(d);
                 d += step;
@@ -67,7 +78,8 @@ pub fn schedule(
                     dates.push(business_day(month));
                     dates.push(business_day(month.with_day(15).unwrap()));
                 } else if pension {
-                    dates.push(month.with_day(3).unwrap());
+                    // On the 3rd, or the business day before it (as Social Security pays).
+                    dates.push(business_day(month.with_day(3).unwrap()));
                 } else {
                     dates.push(business_day(last_day_of_month(month)));
                 }
@@ -153,4 +165,77 @@ pub fn schedule(
         (daily_need * first as f64 * 1.02).round() as Cents
     });
     (out, opening)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::archetypes::{CONTRACT_LAST, CONTRACT_LAST_SHARE};
+    use rand::SeedableRng;
+
+    /// Weekly and biweekly payroll posts on one weekday, never Saturday or Sunday, at exact 7- or
+    /// 14-day gaps, whatever the window's first day and the draw.
+    #[test]
+    fn payroll_posts_on_a_business_day() {
+        for sched in [PaySchedule::Weekly, PaySchedule::Biweekly] {
+            let pay = PayPlan {
+                schedule: sched,
+                net: 100_000,
+                payer: "ACME PAYROLL",
+                pfc: "INCOME_WAGES",
+                jitter: 0.0,
+                job_change: None,
+                contract_last: CONTRACT_LAST,
+                contract_last_share: CONTRACT_LAST_SHARE,
+            };
+            let step = if sched == PaySchedule::Weekly { 7 } else { 14 };
+            for first in 0..7 {
+                let start = NaiveDate::from_ymd_opt(2025, 3, 1).unwrap() + Duration::days(first);
+                for seed in 0..40 {
+                    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+                    let (deps, _) = schedule(&pay, start, 180, 0.0, &mut rng);
+                    assert!(deps.len() >= 180 / step - 1, "{deps:?}");
+                    let day = |d: &Deposit| start + Duration::days(d.day as i64);
+                    assert!(deps[0].day < step as u16 + 3);
+                    for d in &deps {
+                        assert!(!matches!(day(d).weekday(), Weekday::Sat | Weekday::Sun));
+                        assert_eq!(day(d).weekday(), day(&deps[0]).weekday());
+                    }
+                    for w in deps.windows(2) {
+                        assert_eq!(w[1].day - w[0].day, step as u16);
+                    }
+                }
+            }
+        }
+    }
+
+    /// A pension arrives on the 3rd, or on the Friday before when the 3rd is a weekend.
+    #[test]
+    fn pensions_post_on_the_3rd_or_the_business_day_before() {
+        let pay = PayPlan {
+            schedule: PaySchedule::Monthly,
+            net: 150_000,
+            payer: "SSA TREAS 310",
+            pfc: "INCOME_RETIREMENT_PENSION",
+            jitter: 0.0,
+            job_change: None,
+            contract_last: CONTRACT_LAST,
+            contract_last_share: CONTRACT_LAST_SHARE,
+        };
+        let start = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
+        let (deps, _) = schedule(&pay, start, 365, 0.0, &mut ChaCha8Rng::seed_from_u64(1));
+        assert_eq!(deps.len(), 12);
+        let mut moved = 0;
+        for d in &deps {
+            let day = start + Duration::days(d.day as i64);
+            assert!(
+                !matches!(day.weekday(), Weekday::Sat | Weekday::Sun),
+                "{day}"
+            );
+            assert!((1..=3).contains(&day.day()), "{day}");
+            moved += usize::from(day.day() != 3);
+        }
+        // 2025: the 3rd is a Saturday in May and a Sunday in August.
+        assert_eq!(moved, 2);
+    }
 }
