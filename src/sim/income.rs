@@ -173,21 +173,26 @@ mod tests {
     use crate::archetypes::{CONTRACT_LAST, CONTRACT_LAST_SHARE};
     use rand::SeedableRng;
 
+    /// A fixed pay plan of `schedule` from `payer`, categorised `pfc`.
+    fn plan(schedule: PaySchedule, payer: &'static str, pfc: &'static str) -> PayPlan {
+        PayPlan {
+            schedule,
+            net: 100_000,
+            payer,
+            pfc,
+            jitter: 0.0,
+            job_change: None,
+            contract_last: CONTRACT_LAST,
+            contract_last_share: CONTRACT_LAST_SHARE,
+        }
+    }
+
     /// Weekly and biweekly payroll posts on one weekday, never Saturday or Sunday, at exact 7- or
     /// 14-day gaps, whatever the window's first day and the draw.
     #[test]
     fn payroll_posts_on_a_business_day() {
         for sched in [PaySchedule::Weekly, PaySchedule::Biweekly] {
-            let pay = PayPlan {
-                schedule: sched,
-                net: 100_000,
-                payer: "ACME PAYROLL",
-                pfc: "INCOME_WAGES",
-                jitter: 0.0,
-                job_change: None,
-                contract_last: CONTRACT_LAST,
-                contract_last_share: CONTRACT_LAST_SHARE,
-            };
+            let pay = plan(sched, "ACME PAYROLL", "INCOME_WAGES");
             let step = if sched == PaySchedule::Weekly { 7 } else { 14 };
             for first in 0..7 {
                 let start = NaiveDate::from_ymd_opt(2025, 3, 1).unwrap() + Duration::days(first);
@@ -212,16 +217,11 @@ mod tests {
     /// A pension arrives on the 3rd, or on the Friday before when the 3rd is a weekend.
     #[test]
     fn pensions_post_on_the_3rd_or_the_business_day_before() {
-        let pay = PayPlan {
-            schedule: PaySchedule::Monthly,
-            net: 150_000,
-            payer: "SSA TREAS 310",
-            pfc: "INCOME_RETIREMENT_PENSION",
-            jitter: 0.0,
-            job_change: None,
-            contract_last: CONTRACT_LAST,
-            contract_last_share: CONTRACT_LAST_SHARE,
-        };
+        let pay = plan(
+            PaySchedule::Monthly,
+            "SSA TREAS 310",
+            "INCOME_RETIREMENT_PENSION",
+        );
         let start = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
         let (deps, _) = schedule(&pay, start, 365, 0.0, &mut ChaCha8Rng::seed_from_u64(1));
         assert_eq!(deps.len(), 12);

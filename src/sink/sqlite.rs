@@ -253,19 +253,17 @@ impl Writer for SqliteWriter {
         // manifest will hash it, hash it now, while the foreign keys are checked.
         let (tmp, target) = (this.staged.path(), this.staged.target().to_path_buf());
         let (checked, hashed) = std::thread::scope(|s| {
-            let hash = this.hash;
-            let hashing = s.spawn(move || -> Result<Option<FileHash>> {
-                if !hash {
-                    return Ok(None);
-                }
-                let bytes = std::fs::metadata(tmp)
-                    .map_err(|e| Error::output(tmp, e))?
-                    .len();
-                Ok(Some(FileHash {
-                    path: target,
-                    sha256: super::manifest::sha256_file(tmp)?,
-                    bytes,
-                }))
+            let hashing = this.hash.then(|| {
+                s.spawn(move || -> Result<FileHash> {
+                    let bytes = std::fs::metadata(tmp)
+                        .map_err(|e| Error::output(tmp, e))?
+                        .len();
+                    Ok(FileHash {
+                        path: target,
+                        sha256: super::manifest::sha256_file(tmp)?,
+                        bytes,
+                    })
+                })
             });
             let checked = this
                 .conn
@@ -273,7 +271,10 @@ impl Writer for SqliteWriter {
                     r.get::<_, i64>(0)
                 })
                 .map_err(&err);
-            (checked, hashing.join().unwrap_or(Err(Error::Interrupted)))
+            let hashed = hashing
+                .map(|h| h.join().unwrap_or(Err(Error::Interrupted)))
+                .transpose();
+            (checked, hashed)
         });
         let violations = checked?;
         if violations > 0 {
