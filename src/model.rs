@@ -16,6 +16,13 @@ pub fn format_dollars(c: Cents) -> String {
 
 /// `YYYY-MM-DD` without chrono's general formatter (this is on every sink's hot path).
 pub fn iso_date(d: NaiveDate) -> String {
+    let b = iso_date_bytes(d);
+    // Only ASCII digits and dashes were written.
+    String::from_utf8(b.to_vec()).unwrap()
+}
+
+/// [`iso_date`] as ASCII bytes, without allocating.
+pub fn iso_date_bytes(d: NaiveDate) -> [u8; 10] {
     use chrono::Datelike;
     let (y, m, day) = (d.year(), d.month(), d.day());
     let mut b = [0u8; 10];
@@ -31,8 +38,7 @@ pub fn iso_date(d: NaiveDate) -> String {
     digits(m, &mut b[5..7]);
     b[7] = b'-';
     digits(day, &mut b[8..10]);
-    // Only ASCII digits and dashes were written.
-    String::from_utf8(b.to_vec()).unwrap()
+    b
 }
 
 /// Cents as a float of dollars (two decimals, the nearest f64).
