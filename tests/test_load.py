@@ -426,6 +426,19 @@ def test_a_date_is_loaded_as_written_or_refused(gen: Gen, tmp_path: Path, value:
     assert stored == value
 
 
+def test_an_amount_with_more_than_two_decimals_is_refused_not_rounded(gen: Gen, tmp_path: Path) -> None:
+    rows = gen.rows("transactions")
+    rows[3][rows[0].index("amount")] = "12.345"
+    src = gen.csv_copy(tmp_path / "src")
+    write_csv(src / "transactions.csv", rows)
+    db = tmp_path / "x.db"
+    with pytest.raises(ssg.InvalidDataError) as info:
+        ssg.load(src, db)
+    (f,) = info.value.errors
+    assert (f["rule"], f["line"], f["field"], f["value"]) == ("type", 4, "amount", "12.345")
+    assert not db.exists()
+
+
 # -- failed loads leave nothing behind ------------------------------------------------------------
 
 

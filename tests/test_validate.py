@@ -506,6 +506,16 @@ def test_type_text_in_amount(ed: Editor, base: Base) -> None:
     assert r.failed() == ["type"]
 
 
+def test_type_amount_with_more_than_two_decimals(ed: Editor, base: Base) -> None:
+    # Parsing rounds to cents: the report says so instead of validating a changed amount.
+    txn = base.rows["transactions"][7]["transaction_id"]
+    ed.set("transactions", txn, "amount", 12.345)
+    r = ed.validate()
+    where = ed.where("transactions", txn)
+    find(r, "type", where, "amount", "12.345", table="transactions", message="more than two decimals")
+    assert r.failed() == ["type"]
+
+
 def test_type_bad_date(ed: Editor, base: Base) -> None:
     txn = base.rows["transactions"][6]["transaction_id"]
     ed.set("transactions", txn, "date", "2025-02-30")

@@ -173,6 +173,19 @@ fn boolean(v: &Value) -> Option<bool> {
     }
 }
 
+/// Decimal places of a number as written (`"12.50"` 1, `"12.345"` 3, `"1.2345e2"` 2, `"7"` 0):
+/// trailing zeros of the fraction do not count, and an exponent shifts the point. Only called on
+/// text that parsed as a number.
+fn decimals(s: &str) -> i64 {
+    let s = s.trim();
+    let (mantissa, exp) = match s.find(['e', 'E']) {
+        Some(i) => (&s[..i], s[i + 1..].parse::<i64>().unwrap_or(0)),
+        None => (s, 0),
+    };
+    let fraction = mantissa.split_once('.').map_or("", |(_, f)| f);
+    fraction.trim_end_matches('0').len() as i64 - exp
+}
+
 fn fmt_money(c: Cents) -> String {
     crate::model::format_dollars(c)
 }
@@ -267,6 +280,18 @@ impl Checker {
                 }
                 Some(s) if c.ty == ColType::Text => Value::Text(std::borrow::Cow::Borrowed(*s)),
                 Some(s) => match parse_cell(c, s) {
+                    Ok(_) if c.ty == ColType::Money && decimals(s) > 2 => {
+                        // Parsing rounds to cents; say so rather than change the amount.
+                        self.fail(
+                            Rule::Type,
+                            table,
+                            loc,
+                            c.name,
+                            Some(s.to_string()),
+                            "has more than two decimals (amounts are dollars and cents)",
+                        );
+                        Value::Null
+                    }
                     Ok(v) => v,
                     Err(m) => {
                         let quoted = format!("'{s}' is ");
@@ -1874,6 +1899,33 @@ impl Checker {
             meta,
             window,
             tally: self.tally,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decimals;
+
+    #[test]
+    fn decimals_as_written() {
+        for (s, n) in [
+            ("7", 0),
+            ("-7", 0),
+            ("12.5", 1),
+            ("12.50", 1),
+            ("12.34", 2),
+            ("-0.07", 2),
+            ("12.345", 3),
+            ("12.3400", 2),
+            ("0.001", 3),
+            ("1.2345e2", 2),
+            ("1.23456E2", 3),
+            ("5e-3", 3),
+            ("1e16", -16),
+            (" 3.14 ", 2),
+        ] {
+            assert_eq!(decimals(s), n, "{s}");
         }
     }
 }

@@ -74,7 +74,7 @@ impl Rule {
             Rule::Readable => "every table is there and parses as CSV, JSON or SQLite rows",
             Rule::Columns => "every required column is present; no unknown or repeated columns",
             Rule::Required => "required fields are not empty",
-            Rule::Type => "values have their column's type (amounts, integers, booleans, YYYY-MM-DD dates, timestamps)",
+            Rule::Type => "values have their column's type (amounts with at most two decimals, integers, booleans, YYYY-MM-DD dates, timestamps)",
             Rule::PrimaryKey => "user_id, account_id and transaction_id are unique",
             Rule::ForeignKey => "every account, transaction, liability and label points at an existing user and account of that user; one liability per credit or loan account",
             Rule::Enum => "Plaid enums: account type/subtype pairs, payment channel, PFC primary/detailed pairs, confidence level, currency codes, APR types; the generator's demographic and label values",
