@@ -463,6 +463,24 @@ def test_columns_unknown_nested_json_key(ed: Editor, base: Base) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["json"])
+def test_columns_keys_that_only_look_like_fields_json(ed: Editor, base: Base) -> None:
+    # A field's name cut short, a field of a nested object put at the top, a nested field one
+    # letter off, and the nested object's name with a dot: each is unknown, found once.
+    txn = base.rows["transactions"][11]["transaction_id"]
+    _, obj, _, _ = ed.json_item("transactions", txn)
+    obj["merchant"] = "x"
+    obj["primary"] = "x"
+    obj["personal_finance_category"]["primar"] = "x"
+    obj["personal_finance_category."] = "x"
+    r = ed.validate()
+    where = ed.where("transactions", txn)
+    for key in ("merchant", "primary", "personal_finance_category.primar", "personal_finance_category."):
+        find(r, "columns", where, key, table="transactions", message=f"unknown key '{key}'")
+    assert len(r.check("columns").findings) == 4
+    assert r.failed() == ["columns"]
+
+
+@pytest.mark.parametrize("fmt", ["json"])
 def test_columns_unknown_liabilities_group_is_located_at_the_liabilities(ed: Editor) -> None:
     i, user = next((i, u) for i, u in enumerate(ed.doc["users"]) if not u["liabilities"]["credit"])
     user["liabilities"]["auto"] = []

@@ -543,25 +543,34 @@ fn unknown_keys(
     v: &mut dyn Visit,
 ) {
     for (key, value) in obj {
-        // `prefix` is empty or ends with '.'; compare without building strings.
+        // `prefix` is empty or ends with '.'. This runs for every key of every object (tens of
+        // millions in a large document), so paths are told apart by length and by the byte
+        // after the key before any text is compared.
         let is = |p: &str| {
             p.len() == prefix.len() + key.len()
-                && p.starts_with(prefix)
                 && p.ends_with(key.as_str())
-        };
-        let under = |p: &str| {
-            p.len() > prefix.len() + key.len()
                 && p.starts_with(prefix)
-                && p[prefix.len()..].starts_with(key.as_str())
-                && p.as_bytes()[prefix.len() + key.len()] == b'.'
         };
         if ignored.iter().any(|p| is(p))
             || (prefix.is_empty() && table == Table::Users && USER_NESTED.contains(&key.as_str()))
         {
             continue;
         }
-        let exact = fields.iter().any(|(p, _)| is(p));
-        let nested = fields.iter().any(|(p, _)| under(p));
+        // Whether a field is this key (`exact`) or is inside it (`nested`).
+        let (mut exact, mut nested) = (false, false);
+        for (p, _) in fields {
+            let (p, k) = (p.as_bytes(), key.as_bytes());
+            let end = prefix.len() + k.len();
+            let here = match p.len().cmp(&end) {
+                std::cmp::Ordering::Less => continue,
+                std::cmp::Ordering::Equal => &mut exact,
+                std::cmp::Ordering::Greater if p[end] == b'.' => &mut nested,
+                std::cmp::Ordering::Greater => continue,
+            };
+            if &p[prefix.len()..end] == k && p.starts_with(prefix.as_bytes()) {
+                *here = true;
+            }
+        }
         let full = || format!("{prefix}{key}");
         if nested {
             if let Value::Object(inner) = value {
