@@ -20,6 +20,7 @@ import spendsense_gen as ssg
 from conftest import Written
 from helpers import EDGE_CASES, PERSONAS
 from spendsense_gen import cli
+from spendsense_gen._dataset import ARCHETYPES
 
 pytest.importorskip("matplotlib", reason="the report needs matplotlib (pip install '.[report]')")
 
@@ -168,6 +169,55 @@ def test_dataset_report_is_the_folder_report(ds: ssg.Dataset, written: Written, 
     a = out.read_text(encoding="utf-8").replace("a Dataset in memory", "SOURCE")
     b = folder_report.read_text(encoding="utf-8").replace(str(written.db), "SOURCE")
     assert a == b
+
+
+def test_checking_balances_of_the_drawn_users(
+    ds: ssg.Dataset, written: Written, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The trajectories hold the first users of each archetype (at most TRAJECTORY_USERS), with
+    balances rebuilt from their own rows; a database without the account_id index gives the same."""
+    import sqlite3
+
+    import numpy as np
+    from spendsense_gen import _report
+
+    monkeypatch.setattr(_report, "TRAJECTORY_USERS", 2)
+    acc, lab, tx = ds.to_pandas("accounts"), ds.to_pandas("user_labels"), ds.to_pandas("transactions")
+    lo, hi = np.datetime64(ds.start_date, "D"), np.datetime64(ds.end_date, "D")
+    days = np.arange(lo, hi + np.timedelta64(1, "D"))
+    checking = acc[acc["subtype"] == "checking"].merge(lab[["user_id", "archetype"]], on="user_id")
+    posted = tx[~tx["pending"]]
+
+    def expected(account: str, current: float) -> np.ndarray:
+        rows = posted[posted["account_id"] == account]
+        dates = rows["date"].to_numpy().astype("datetime64[D]")
+        amounts = rows["amount"].to_numpy()
+        return np.array([current + amounts[dates > d].sum() for d in days])
+
+    copy = tmp_path / "no_index.db"
+    shutil.copy(written.db, copy)
+    with sqlite3.connect(copy) as c:
+        c.execute("DROP INDEX idx_transactions_account_id")
+    results = []
+    for db in (written.db, copy):
+        con = sqlite3.connect(db)
+        try:
+            accounts = _report._read_sqlite_table(con, "accounts")
+            labels = _report._read_sqlite_table(con, "user_labels")
+            assert _report._indexed(con, "transactions", "account_id") == (db == written.db)
+            results.append(_report.checking_balances(con, accounts, labels, lo, hi))
+        finally:
+            con.close()
+    with_index, without = results
+    assert with_index.capped
+    assert [a for a, _ in with_index.groups] == [a for a in ARCHETYPES if a in set(checking["archetype"])]
+    for (a, bal), (a2, bal2) in zip(with_index.groups, without.groups):
+        first = checking[checking["archetype"] == a].head(2)
+        assert a == a2 and bal.shape == (len(first), len(days))
+        np.testing.assert_array_equal(bal, bal2)
+        for row, (_, r) in zip(bal, first.iterrows()):
+            np.testing.assert_allclose(row, expected(r["account_id"], r["balance_current"]), atol=1e-6)
+            assert row[-1] == pytest.approx(r["balance_current"])
 
 
 def test_report_from_a_csv_folder(tmp_path: Path) -> None:

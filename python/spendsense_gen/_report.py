@@ -78,14 +78,6 @@ COLUMNS: dict[str, dict[str, str]] = {
         "balance_current": "money",
         "balance_limit": "money",
     },
-    "transactions": {
-        "account_id": "text",
-        "date": "date",
-        "amount": "money",
-        "pfc_primary": "text",
-        "pfc_detailed": "text",
-        "pending": "bool",
-    },
     "user_labels": {"user_id": "text", "archetype": "text", "personas": "text", "edge_case": "text"},
     "persona_assignments": {
         "user_id": "text",
@@ -108,6 +100,30 @@ def require_matplotlib() -> None:
 
 # -- inputs ------------------------------------------------------------------------------------
 @dataclass
+class Spend:
+    """Posted spending per calendar month and PFC primary category, in cents."""
+
+    #: ``YYYY-MM``, in order.
+    months: list[str]
+    #: PFC primary categories, the largest total first.
+    categories: list[str]
+    #: ``cents[category, month]``.
+    cents: np.ndarray
+
+
+@dataclass
+class Balances:
+    """End-of-day posted checking balances (dollars) of the users drawn, per archetype."""
+
+    #: Every day of the data's window.
+    days: np.ndarray
+    #: ``(archetype, balances[account, day])``, archetypes in the generator's order.
+    groups: list[tuple[str, np.ndarray]]
+    #: Whether an archetype had more than :data:`TRAJECTORY_USERS` checking accounts.
+    capped: bool
+
+
+@dataclass
 class ReportInputs:
     """Everything the page is built from, whatever the source."""
 
@@ -118,8 +134,11 @@ class ReportInputs:
     info: dict[str, Any]
     users: Table
     accounts: Table
-    transactions: Table
     labels: Table
+    #: Posted spending by month and category (:func:`monthly_spend`).
+    spend: Spend
+    #: Checking balances of the users drawn per archetype (:func:`checking_balances`).
+    balances: Balances
     #: ``persona_assignments``, both windows.
     personas: Table
     #: The detector's report (``validation_report.json``).
@@ -151,17 +170,28 @@ def inputs_from_dataset(ds: Dataset) -> ReportInputs:
     }
     if ds.shard is not None:
         info["shard"] = f"{ds.shard[0]}/{ds.shard[1]}"
+    accounts = _select(ds.accounts, "accounts")
+    labels = _select(ds.user_labels, "user_labels")
     with tempfile.TemporaryDirectory(prefix="spendsense-report-") as tmp:
         db = Path(tmp) / "spendsense.db"
         ds.to_sqlite(db)
         checks = validate(db)
+        # The transactions are summed by SQLite, as for a data folder (same figures, same page).
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        try:
+            lo, hi = _window_bounds(info["start_date"], info["end_date"])
+            spend = monthly_spend(con)
+            balances = checking_balances(con, accounts, labels, lo, hi)
+        finally:
+            con.close()
     return ReportInputs(
         source="a Dataset in memory",
         info=info,
         users=_select(ds.users, "users"),
-        accounts=_select(ds.accounts, "accounts"),
-        transactions=_select(ds.transactions, "transactions"),
-        labels=_select(ds.user_labels, "user_labels"),
+        accounts=accounts,
+        spend=spend,
+        balances=balances,
+        labels=labels,
         personas=_select(ds.personas(), "persona_assignments"),
         detector=ds.validation_report(),
         checks=checks,
@@ -240,9 +270,7 @@ def inputs_from_path(path: PathLikeStr) -> ReportInputs:
         checks = validate(csv_dir if csv_dir is not None else db)
         con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
         try:
-            tables = {
-                t: _read_sqlite_table(con, t) for t in ("users", "accounts", "transactions", "user_labels")
-            }
+            tables = {t: _read_sqlite_table(con, t) for t in ("users", "accounts", "user_labels")}
             rows = {
                 t: int(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0])
                 for t in ("users", "accounts", "transactions", "liabilities", "user_labels")
@@ -252,6 +280,18 @@ def inputs_from_path(path: PathLikeStr) -> ReportInputs:
                 meta = {str(k): str(v) for k, v in con.execute("SELECT key, value FROM metadata")}
             stored = _has_table(con, "persona_assignments") and csv_dir is None
             personas = _read_sqlite_table(con, "persona_assignments") if stored else None
+            manifest: dict[str, Any] = {}
+            if (folder / "manifest.json").is_file():
+                manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+            start = meta.get("start_date", manifest.get("start_date"))
+            end = meta.get("end_date", manifest.get("end_date"))
+            if start is None or end is None:  # the first and last transaction dates instead
+                first, last = con.execute("SELECT min(date), max(date) FROM transactions").fetchone()
+                start = start if start is not None else first
+                end = end if end is not None else last
+            lo, hi = _window_bounds(start, end)
+            spend = monthly_spend(con)
+            balances = checking_balances(con, tables["accounts"], tables["user_labels"], lo, hi)
         finally:
             con.close()
         report_file = folder / "validation_report.json"
@@ -262,18 +302,12 @@ def inputs_from_path(path: PathLikeStr) -> ReportInputs:
             det = detect(db)
             personas = _select(det.personas(), "persona_assignments")
             detector = det.report
-    manifest: dict[str, Any] = {}
-    if (folder / "manifest.json").is_file():
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    dates = tables["transactions"]["date"]
-    first = str(dates.min()) if len(dates) else None
-    last = str(dates.max()) if len(dates) else None
     info: dict[str, Any] = {
         "generator": meta.get("generator", manifest.get("generator", "unknown")),
         "version": meta.get("version", manifest.get("version", "unknown")),
         "seed": meta.get("seed", manifest.get("seed", "unknown")),
-        "start_date": meta.get("start_date", manifest.get("start_date", first)),
-        "end_date": meta.get("end_date", manifest.get("end_date", last)),
+        "start_date": start,
+        "end_date": end,
         "consent_ratio": meta.get("consent_ratio", manifest.get("config", {}).get("consent_ratio")),
         "mix": manifest.get("config", {}).get("mix"),
         "rows": rows,
@@ -285,7 +319,8 @@ def inputs_from_path(path: PathLikeStr) -> ReportInputs:
         info=info,
         users=tables["users"],
         accounts=tables["accounts"],
-        transactions=tables["transactions"],
+        spend=spend,
+        balances=balances,
         labels=tables["user_labels"],
         personas=personas,
         detector=detector,
@@ -319,66 +354,108 @@ def _set_key(s: Sequence[str]) -> tuple[int, tuple[int, ...]]:
     return (len(s), tuple(PERSONAS.index(p) if p in PERSONAS else len(PERSONAS) for p in s))
 
 
-def _window_bounds(inp: ReportInputs) -> tuple[np.datetime64, np.datetime64]:
+def _window_bounds(start: Optional[str], end: Optional[str]) -> tuple[np.datetime64, np.datetime64]:
+    """The days the balances are drawn for: ``start`` to ``end`` (today when there is no date)."""
     import numpy as np
 
-    start, end = inp.info.get("start_date"), inp.info.get("end_date")
-    dates = inp.transactions["date"]
-    lo = np.datetime64(start, "D") if start else (dates.min() if len(dates) else np.datetime64("today", "D"))
-    hi = np.datetime64(end, "D") if end else (dates.max() if len(dates) else lo)
+    lo = np.datetime64(start, "D") if start else np.datetime64("today", "D")
+    hi = np.datetime64(end, "D") if end else lo
     return lo, hi
 
 
-def checking_balances(inp: ReportInputs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """End-of-day posted balance of every checking account: ``(days, user_ids, balances)`` with
-    ``balances[i, d]`` for account ``i`` on ``days[d]``. Rebuilt backwards from
-    ``balance_current`` (the posted balance at the end of the window): with Plaid's sign
+# Amounts are summed as whole cents, so every sum is exact whatever the order of the rows.
+CENTS = "CAST(round(amount * 100) AS INTEGER)"
+
+
+def _indexed(con: sqlite3.Connection, table: str, column: str) -> bool:
+    """Whether an index of ``table`` starts with ``column``."""
+    for row in con.execute("SELECT name FROM pragma_index_list(?)", (table,)).fetchall():
+        first = con.execute("SELECT name FROM pragma_index_info(?) WHERE seqno = 0", (row[0],)).fetchone()
+        if first is not None and first[0] == column:
+            return True
+    return False
+
+
+def checking_balances(
+    con: sqlite3.Connection, accounts: Table, labels: Table, lo: np.datetime64, hi: np.datetime64
+) -> Balances:
+    """End-of-day posted balance of the checking accounts of at most :data:`TRAJECTORY_USERS`
+    users per archetype (the first ones), for every day from ``lo`` to ``hi``. Rebuilt backwards
+    from ``balance_current`` (the posted balance at the end of the window): with Plaid's sign
     (positive is money out), the balance at the end of day d is the current balance plus every
-    posted amount dated after d. Pending transactions are not in ``balance_current``."""
+    posted amount dated after d. Pending transactions are not in ``balance_current``.
+
+    Only the drawn accounts' transactions are read (through the index on ``account_id`` when
+    there is one), so memory does not grow with the data."""
     import numpy as np
 
-    lo, hi = _window_bounds(inp)
+    from ._dataset import ARCHETYPES
+
     days = np.arange(lo, hi + np.timedelta64(1, "D"))
-    acc = inp.accounts
-    checking = np.flatnonzero(acc["subtype"] == "checking")
-    index = {str(a): i for i, a in enumerate(acc["account_id"][checking])}
-    tx = inp.transactions
-    row = np.array([index.get(str(a), -1) for a in tx["account_id"]], dtype=np.int64)
-    day = (tx["date"] - lo).astype(np.int64)
-    keep = (row >= 0) & ~tx["pending"] & (day >= 0) & (day < len(days))
-    net = np.zeros((len(checking), len(days) + 1))
-    np.add.at(net, (row[keep], day[keep]), tx["amount"][keep])
+    checking = np.flatnonzero(accounts["subtype"] == "checking")
+    arch_of = {str(u): str(a) for u, a in zip(labels["user_id"], labels["archetype"])}
+    archetype = np.array(
+        [arch_of.get(str(u), "unlabelled") for u in accounts["user_id"][checking]], dtype=object
+    )
+    names = [a for a in ARCHETYPES if a in set(archetype)] + sorted(set(archetype) - set(ARCHETYPES))
+    drawn = [(a, checking[np.flatnonzero(archetype == a)]) for a in names]
+    capped = any(len(rows) > TRAJECTORY_USERS for _, rows in drawn)
+    drawn = [(a, rows[:TRAJECTORY_USERS]) for a, rows in drawn]
+    # net[i, d]: posted cents of drawn account i on days[d] (one extra day, always 0)
+    order = [int(r) for _, rows in drawn for r in rows]
+    slot = {str(accounts["account_id"][r]): i for i, r in enumerate(order)}
+    net = np.zeros((len(order), len(days) + 1), dtype=np.int64)
+    where = f"pending = 0 AND date >= '{lo}' AND date <= '{hi}'"  # dates from numpy, not from the data
+
+    def add(i: int, date: str, cents: int) -> None:
+        net[i, (np.datetime64(date, "D") - lo).astype(np.int64)] += cents
+
+    if _indexed(con, "transactions", "account_id"):
+        sql = f"SELECT date, sum({CENTS}) FROM transactions WHERE account_id = ? AND {where} GROUP BY date"
+        for account, i in slot.items():
+            for date, cents in con.execute(sql, (account,)):
+                add(i, date, cents)
+    else:  # one pass over the table, keeping the drawn accounts
+        sql = (
+            f"SELECT account_id, date, sum({CENTS}) FROM transactions WHERE {where} GROUP BY account_id, date"
+        )
+        for account, date, cents in con.execute(sql):
+            i = slot.get(account, -1)
+            if i >= 0:
+                add(i, date, cents)
     # after[:, d] = sum of amounts on days after d
     after = np.cumsum(net[:, ::-1], axis=1)[:, ::-1][:, 1:]
-    balances = acc["balance_current"][checking][:, None] + after
-    return days, acc["user_id"][checking], balances
+    balances = accounts["balance_current"][order][:, None] + after / 100.0
+    groups, at = [], 0
+    for a, rows in drawn:
+        groups.append((a, balances[at : at + len(rows)]))
+        at += len(rows)
+    return Balances(days=days, groups=groups, capped=capped)
 
 
-def monthly_spend(inp: ReportInputs) -> tuple[list[str], list[str], np.ndarray]:
-    """Posted spending per calendar month and PFC primary category: ``(months, categories,
-    dollars[category, month])``. Spending is money out (positive amounts) that is not income, a
-    transfer or a card payment (the card purchases are counted instead)."""
+def monthly_spend(con: sqlite3.Connection) -> Spend:
+    """Posted spending per calendar month and PFC primary category. Spending is money out
+    (positive amounts) that is not income, a transfer or a card payment (the card purchases are
+    counted instead). Summed by SQLite in one pass over the transactions."""
     import numpy as np
 
-    tx = inp.transactions
-    spend = (
-        (tx["amount"] > 0)
-        & ~tx["pending"]
-        & ~np.isin(tx["pfc_primary"], list(NOT_SPEND_PRIMARY))
-        & ~np.isin(tx["pfc_detailed"], list(NOT_SPEND_DETAILED))
-    )
-    months = tx["date"][spend].astype("datetime64[M]")
-    cats = tx["pfc_primary"][spend].astype(str)
-    amounts = tx["amount"][spend]
-    month_names = sorted({str(m) for m in months})
-    cat_names = sorted(set(cats.tolist()))
-    out = np.zeros((len(cat_names), len(month_names)))
-    if len(amounts):
-        ci = np.searchsorted(np.array(cat_names), cats)
-        mi = np.searchsorted(np.array(month_names, dtype="datetime64[M]"), months)
-        np.add.at(out, (ci, mi), amounts)
+    primary, detailed = sorted(NOT_SPEND_PRIMARY), sorted(NOT_SPEND_DETAILED)
+    rows = con.execute(
+        f"SELECT substr(date, 1, 7), pfc_primary, sum({CENTS}) FROM transactions "
+        f"WHERE amount > 0 AND pending = 0 "
+        f"AND pfc_primary NOT IN ({', '.join('?' * len(primary))}) "
+        f"AND pfc_detailed NOT IN ({', '.join('?' * len(detailed))}) GROUP BY 1, 2",
+        (*primary, *detailed),
+    ).fetchall()
+    month_names = sorted({str(m) for m, _, _ in rows})
+    cat_names = sorted({str(c) for _, c, _ in rows})
+    out = np.zeros((len(cat_names), len(month_names)), dtype=np.int64)
+    mi = {m: i for i, m in enumerate(month_names)}
+    ci = {c: i for i, c in enumerate(cat_names)}
+    for m, c, cents in rows:
+        out[ci[str(c)], mi[str(m)]] += cents
     order = np.argsort(-out.sum(axis=1), kind="stable")
-    return month_names, [cat_names[i] for i in order], out[order]
+    return Spend(months=month_names, categories=[cat_names[i] for i in order], cents=out[order])
 
 
 def persona_shares(
@@ -896,30 +973,17 @@ def _section_matrices(inp: ReportInputs) -> str:
 
 
 def _section_balances(inp: ReportInputs) -> str:
-    import numpy as np
-
-    from ._dataset import ARCHETYPES
-
-    days, owners, balances = checking_balances(inp)
-    arch_of = {str(u): str(a) for u, a in zip(inp.labels["user_id"], inp.labels["archetype"])}
-    archetype = np.array([arch_of.get(str(u), "unlabelled") for u in owners], dtype=object)
-    names = [a for a in ARCHETYPES if a in set(archetype)] + sorted(set(archetype) - set(ARCHETYPES))
-    groups = []
-    capped = False
-    for a in names:
-        rows = np.flatnonzero(archetype == a)
-        capped = capped or len(rows) > TRAJECTORY_USERS
-        groups.append((a, balances[rows[:TRAJECTORY_USERS]]))
-    if not groups:
+    b = inp.balances
+    if not b.groups:
         return '<p class="note">No checking accounts.</p>'
-    fig = _plot_trajectories(days, groups)
+    fig = _plot_trajectories(b.days, b.groups)
     caption = (
         "End-of-day posted checking balance, median and inter-quartile band across the users of each "
         "archetype, with the $100 line the cash-flow rule uses. Balances are rebuilt backwards from each "
         "account's <code>balance_current</code>: with Plaid's sign (positive is money out), the balance at "
         "the end of a day is the current balance plus every posted amount dated after it."
     )
-    if capped:
+    if b.capped:
         caption += f" At most the first {TRAJECTORY_USERS:,} users of an archetype are drawn."
     return _plot_html(fig, "checking balance trajectories by archetype", caption)
 
@@ -927,7 +991,7 @@ def _section_balances(inp: ReportInputs) -> str:
 def _section_spend(inp: ReportInputs) -> str:
     import numpy as np
 
-    months, cats, dollars = monthly_spend(inp)
+    months, cats, dollars = inp.spend.months, inp.spend.categories, inp.spend.cents / 100.0
     if not cats:
         return '<p class="note">No posted spending.</p>'
     shown = cats[:TOP_CATEGORIES]
