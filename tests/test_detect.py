@@ -240,6 +240,10 @@ def test_detection_describes_itself(det: ssg.Detection) -> None:
     s = det.summary()
     assert s.startswith(f"persona detection: {N_USERS} users")
     assert "label agreement" in s and "window 30d" in s and "window 180d" in s
+    # each edge-case line names its user (two users may share an edge case)
+    for w in ("30d", "180d"):
+        for e in det.report["windows"][w]["edge_cases"]:
+            assert f"    edge {e['user_id']} {e['edge_case']} " in s
 
 
 def test_end_date_moves_the_windows(ds: ssg.Dataset, written: Written) -> None:

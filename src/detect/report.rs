@@ -309,7 +309,8 @@ pub fn summary(report: &Value) -> String {
             }
             for e in w["edge_cases"].as_array().into_iter().flatten() {
                 out.push_str(&format!(
-                    "    edge {:<32} {:<10} {} -> {}\n",
+                    "    edge {} {:<32} {:<15} {} -> {}\n",
+                    e["user_id"].as_str().unwrap_or(""),
                     e["edge_case"].as_str().unwrap_or(""),
                     if e["as_designed"].as_bool() == Some(true) {
                         "as designed"
