@@ -56,6 +56,15 @@ def written(ds: ssg.Dataset, tmp_path_factory: pytest.TempPathFactory) -> Writte
 
 
 @pytest.fixture(scope="session")
+def parquet_dir(ds: ssg.Dataset, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The session's dataset written with ``--format parquet`` only: ``<out>/parquet/<table>.parquet``
+    beside ``manifest.json``."""
+    out = tmp_path_factory.mktemp("parquet") / "out"
+    ds.write(out, formats=["parquet"])
+    return out / "parquet"
+
+
+@pytest.fixture(scope="session")
 def users_json(written: Written) -> dict[str, Any]:
     with open(written.json_path, encoding="utf-8") as f:
         result: dict[str, Any] = json.load(f)

@@ -120,11 +120,11 @@ def det(ds: ssg.Dataset) -> ssg.Detection:
 
 
 # -- the same result from every source ---------------------------------------------------------
-@pytest.mark.parametrize("source", ["sqlite", "csv"])
-def test_sqlite_and_csv_give_the_in_memory_result(
-    ds: ssg.Dataset, det: ssg.Detection, written: Written, source: str
+@pytest.mark.parametrize("source", ["sqlite", "csv", "parquet"])
+def test_sqlite_csv_and_parquet_give_the_in_memory_result(
+    ds: ssg.Dataset, det: ssg.Detection, written: Written, parquet_dir: Path, source: str
 ) -> None:
-    path = written.db if source == "sqlite" else written.dir / "csv"
+    path = {"sqlite": written.db, "csv": written.dir / "csv", "parquet": parquet_dir}[source]
     other = ssg.detect(path)
     assert other.n_users == det.n_users == N_USERS
     assert other.end_date == det.end_date == ds.end_date

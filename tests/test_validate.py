@@ -1293,7 +1293,7 @@ def test_cli_usage_errors_exit_2(tmp_path: Path, base: Base) -> None:
     assert (code, out) == (2, "")
     assert err.splitlines() == [
         f"spendsense-gen: error: invalid path: {missing} does not exist "
-        "(allowed: a SQLite database, a folder of CSV files or a users.json file) [PATH]"
+        "(allowed: a SQLite database, a folder of CSV or Parquet files or a users.json file) [PATH]"
     ]
     with pytest.raises(ssg.InvalidParameterError, match="does not exist") as info:
         ssg.validate(missing)

@@ -225,10 +225,10 @@ def detect(
     """Run the persona detector.
 
     Args:
-        source: a :class:`Dataset`, or the path of a SQLite database or a CSV folder as
-            ``spendsense-gen`` writes them (which may hold your own data in that schema). The
-            detector reads the five tables only, so all three give the same result for the same
-            data.
+        source: a :class:`Dataset`, or the path of a SQLite database, a CSV folder or a Parquet
+            folder as ``spendsense-gen`` writes them (which may hold your own data in that
+            schema). The detector reads the five tables only, so all of them give the same result
+            for the same data.
         end_date: last day of both windows, ``YYYY-MM-DD`` or a ``date`` (default: the latest
             transaction date).
 
@@ -248,9 +248,9 @@ def detect(
         return Detection(_core.detect_path(os.fspath(source), end))
     raise InvalidParameterError(
         f"invalid source: {type(source).__name__} is not a Dataset or a path "
-        "(allowed: a Dataset, a SQLite database path or a CSV folder path)",
+        "(allowed: a Dataset, a SQLite database path or a CSV or Parquet folder path)",
         "source",
-        "a Dataset, a SQLite database path or a CSV folder path",
+        "a Dataset, a SQLite database path or a CSV or Parquet folder path",
     )
 
 

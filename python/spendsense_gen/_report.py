@@ -228,33 +228,37 @@ def _has_table(con: sqlite3.Connection, name: str) -> bool:
 
 
 def _find_source(path: Path) -> tuple[Optional[Path], Optional[Path], Path]:
-    """``(database, csv folder, folder)`` of a data folder, a database file or a CSV folder."""
+    """``(database, table folder, folder)`` of a data folder, a database file or a CSV or
+    Parquet folder."""
     if path.is_file():
         return path, None, path.parent
     if not path.is_dir():
         raise InvalidParameterError(
             f"invalid path: {path} does not exist (run spendsense-gen generate first, or give a data folder)",
             "path",
-            "a folder written by spendsense-gen generate, a SQLite database or a CSV folder",
+            "a folder written by spendsense-gen generate, a SQLite database or a CSV or Parquet folder",
         )
     if (path / "spendsense.db").is_file():
         return path / "spendsense.db", None, path
-    if (path / "csv" / "users.csv").is_file():
-        return None, path / "csv", path
-    if (path / "users.csv").is_file():
-        return None, path, path
+    for sub, first in (("csv", "users.csv"), ("parquet", "users.parquet")):
+        if (path / sub / first).is_file():
+            return None, path / sub, path
+        if (path / first).is_file():
+            return None, path, path
     raise InvalidParameterError(
-        f"invalid path: {path} holds no spendsense.db and no CSV tables (run spendsense-gen generate first)",
+        f"invalid path: {path} holds no spendsense.db and no CSV or Parquet tables "
+        "(run spendsense-gen generate first)",
         "path",
-        "a folder written by spendsense-gen generate, a SQLite database or a CSV folder",
+        "a folder written by spendsense-gen generate, a SQLite database or a CSV or Parquet folder",
     )
 
 
 def inputs_from_path(path: PathLikeStr) -> ReportInputs:
     """The report's inputs from a data folder (as ``spendsense-gen generate`` writes it), a SQLite
-    database or a CSV folder. The database is preferred; a CSV folder is loaded into a temporary
-    database first. The stored ``persona_assignments`` table and ``validation_report.json`` are
-    used when they are there; otherwise the detector runs on the data."""
+    database or a CSV or Parquet folder. The database is preferred; a CSV or Parquet folder is
+    loaded into a temporary database first. The stored ``persona_assignments`` table and
+    ``validation_report.json`` are used when they are there; otherwise the detector runs on the
+    data."""
     from ._detect import detect
     from ._validate import load, validate
 
@@ -1187,8 +1191,8 @@ def write_report(
 
     Args:
         source: a :class:`Dataset`, or a data folder as ``spendsense-gen generate`` writes it
-            (``spendsense.db`` is read; a folder with only ``csv/`` is loaded into a temporary
-            database), a SQLite database or a CSV folder.
+            (``spendsense.db`` is read; a folder with only ``csv/`` or ``parquet/`` is loaded into
+            a temporary database), a SQLite database or a CSV or Parquet folder.
         path: the HTML file (default: ``report.html`` in the data folder, or in the current folder
             for a Dataset).
         overwrite: replace an existing file.
@@ -1215,9 +1219,9 @@ def write_report(
     else:
         raise InvalidParameterError(
             f"invalid source: {type(source).__name__} is not a Dataset or a path "
-            "(allowed: a Dataset, a data folder, a SQLite database or a CSV folder)",
+            "(allowed: a Dataset, a data folder, a SQLite database or a CSV or Parquet folder)",
             "source",
-            "a Dataset, a data folder, a SQLite database or a CSV folder",
+            "a Dataset, a data folder, a SQLite database or a CSV or Parquet folder",
         )
     if target.exists() and not overwrite:
         raise OutputExistsError(

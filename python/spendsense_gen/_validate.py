@@ -1,8 +1,9 @@
 """Checking data and loading it: :func:`validate` and :func:`load`.
 
-Both read the same three kinds of source as the detector: a SQLite database, a folder of CSV
-files (``users.csv``, ``accounts.csv``, ...) or a ``users.json`` document, in the spendsense-gen
-schema. The work is done in Rust; this module only converts arguments and results.
+Both read the same kinds of source as the detector: a SQLite database, a folder of CSV files
+(``users.csv``, ``accounts.csv``, ...), a folder of Parquet files (``users.parquet``, ...; a
+finding's ``rowid`` is then the row's number in its file, from 1) or a ``users.json`` document,
+in the spendsense-gen schema. The work is done in Rust; this module only converts arguments and results.
 """
 
 from __future__ import annotations
@@ -42,8 +43,8 @@ RULES: tuple[str, ...] = (
 
 @dataclass(frozen=True)
 class Finding:
-    """One failure: the rule it broke, where (table and CSV line, SQLite rowid or JSON path),
-    the field, the value, and why."""
+    """One failure: the rule it broke, where (table and CSV line, SQLite rowid, Parquet row number
+    in ``rowid``, or JSON path), the field, the value, and why."""
 
     rule: str
     table: Optional[str]
@@ -187,7 +188,7 @@ class ValidationReport:
 
 
 def validate(path: PathLike, *, examples: int = 5) -> ValidationReport:
-    """Check a SQLite database, a CSV folder or a ``users.json``: required fields, key uniqueness,
+    """Check a SQLite database, a CSV or Parquet folder or a ``users.json``: required fields, key uniqueness,
     foreign keys, types, the date window, Plaid's enums (account type/subtype pairs, payment
     channel, PFC primary/detailed pairs), Plaid's sign convention, paired payments and transfers,
     balances rebuilt from the transactions, statements and last payments, consent and labels.
@@ -221,9 +222,10 @@ def load(
     *,
     progress: Optional[Callable[[int, int], object]] = None,
 ) -> LoadResult:
-    """Load a CSV folder or a ``users.json`` into the SQLite database ``db`` (created if missing).
+    """Load a CSV or Parquet folder or a ``users.json`` into the SQLite database ``db`` (created if
+    missing).
 
-    Rows are read a line (CSV) or a user (JSON) at a time, checked, and inserted inside one
+    Rows are read a line (CSV), a row (Parquet) or a user (JSON) at a time, checked, and inserted inside one
     transaction. If any row breaks an integrity rule (missing column or value, wrong type,
     unknown enum value, duplicate id within the input or already in the database, dangling
     reference), nothing is loaded: :class:`InvalidDataError` lists the problems with their lines,

@@ -11,12 +11,12 @@
 
 ``generate`` also runs the persona detector on the generated tables and writes its outputs
 (``features/*.parquet``, ``validation_report.json``, the ``persona_assignments`` table in
-``spendsense.db``). ``detect`` does the same for a SQLite database or a CSV folder in the
-spendsense-gen schema. ``validate`` checks a database, CSV folder or users.json and exits 0 only when every
-rule passes (1 when one fails); ``load`` puts a CSV folder or users.json into a SQLite database,
-all or nothing. ``report`` writes a self-contained ``report.html`` (plots and tables; needs
-matplotlib). Flags override the configuration file; errors are one line on stderr and a
-non-zero exit.
+``spendsense.db``). ``detect`` does the same for a SQLite database or a CSV or Parquet folder
+in the spendsense-gen schema. ``validate`` checks a database, CSV or Parquet folder or users.json
+and exits 0 only when every rule passes (1 when one fails); ``load`` puts a CSV or Parquet folder
+or users.json into a SQLite database, all or nothing. ``report`` writes a self-contained
+``report.html`` (plots and tables; needs matplotlib). Flags override the configuration file;
+errors are one line on stderr and a non-zero exit.
 """
 
 from __future__ import annotations
@@ -158,12 +158,12 @@ def _parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser(
         "detect",
-        help="detect personas in a SQLite database or a CSV folder",
-        description="Run the persona detector on a SQLite database or a CSV folder in the spendsense-gen "
-        "schema: writes features/*.parquet and validation_report.json, adds the persona_assignments "
-        "table to a database, and prints a summary.",
+        help="detect personas in a SQLite database or a CSV or Parquet folder",
+        description="Run the persona detector on a SQLite database or a CSV or Parquet folder in the "
+        "spendsense-gen schema: writes features/*.parquet and validation_report.json, adds the "
+        "persona_assignments table to a database, and prints a summary.",
     )
-    d.add_argument("path", metavar="PATH", help="a SQLite database or a CSV folder")
+    d.add_argument("path", metavar="PATH", help="a SQLite database or a CSV or Parquet folder")
     d.add_argument(
         "--out",
         metavar="DIR",
@@ -182,14 +182,14 @@ def _parser() -> argparse.ArgumentParser:
 
     v = sub.add_parser(
         "validate",
-        help="check a SQLite database, a CSV folder or a users.json",
+        help="check a SQLite database, a CSV or Parquet folder or a users.json",
         description="Check data in the spendsense-gen schema: required fields, unique and foreign keys, "
         "types, the date window, Plaid's enums (type/subtype pairs, payment channel, PFC categories), "
         "Plaid's sign convention, paired payments and transfers, balances rebuilt from the transactions, "
         "statements, last payments, consent and labels. Prints a summary; exit code 0 only when every "
         "rule passes, 1 when one fails.",
     )
-    v.add_argument("path", metavar="PATH", help="a SQLite database, a CSV folder or a users.json")
+    v.add_argument("path", metavar="PATH", help="a SQLite database, a CSV or Parquet folder or a users.json")
     v.add_argument("--json", metavar="FILE", help="also write the full report as JSON ('-' for stdout)")
     v.add_argument(
         "--examples", type=int, default=5, metavar="N", help="findings shown per failing rule (default 5)"
@@ -198,14 +198,18 @@ def _parser() -> argparse.ArgumentParser:
 
     ld = sub.add_parser(
         "load",
-        help="load a CSV folder or a users.json into a SQLite database",
-        description="Read a CSV folder or a users.json, check every row, and insert it into a SQLite "
-        "database (created if missing) in one transaction. Any problem (missing column or value, wrong "
-        "type, unknown enum value, duplicate id, id already in the database, dangling reference) aborts "
-        "the load with the problems listed by line, and the database is left exactly as it was.",
+        help="load a CSV or Parquet folder or a users.json into a SQLite database",
+        description="Read a CSV or Parquet folder or a users.json, check every row, and insert it into a "
+        "SQLite database (created if missing) in one transaction. Any problem (missing column or value, "
+        "wrong type, unknown enum value, duplicate id, id already in the database, dangling reference) "
+        "aborts the load with the problems listed by line, and the database is left exactly as it was.",
     )
     ld.add_argument(
-        "--from", dest="source", required=True, metavar="DIR_OR_JSON", help="a CSV folder or users.json"
+        "--from",
+        dest="source",
+        required=True,
+        metavar="DIR_OR_JSON",
+        help="a CSV or Parquet folder or users.json",
     )
     ld.add_argument("--db", required=True, metavar="PATH", help="the SQLite database to load into")
     ld.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
@@ -216,15 +220,16 @@ def _parser() -> argparse.ArgumentParser:
         description="Write one self-contained HTML file (inline SVG plots, no network) with the dataset "
         "summary, archetype and persona distributions, label-vs-detected matrices per window, checking "
         "balance trajectories per archetype, spending by category, persona rates by age bracket and "
-        "region, every validation check and the edge cases. Reads DATA_DIR/spendsense.db (or a CSV "
-        "folder, loaded into a temporary database). Needs matplotlib: pip install 'spendsense-gen[report]'.",
+        "region, every validation check and the edge cases. Reads DATA_DIR/spendsense.db (or a CSV or "
+        "Parquet folder, loaded into a temporary database). Needs matplotlib: "
+        "pip install 'spendsense-gen[report]'.",
     )
     rp.add_argument(
         "path",
         metavar="DATA_DIR",
         nargs="?",
         default="data",
-        help="a folder written by generate (default data), a SQLite database or a CSV folder",
+        help="a folder written by generate (default data), a SQLite database or a CSV or Parquet folder",
     )
     rp.add_argument("--out", metavar="FILE", help=f"the HTML file (default DATA_DIR/{REPORT_NAME})")
     rp.add_argument("--overwrite", action="store_true", help="replace an existing report")

@@ -623,6 +623,49 @@ impl RowSource for CsvSource<'_> {
     }
 }
 
+/// A folder of Parquet files named after the tables (as `--format parquet` writes them). The
+/// windows end on the latest transaction date unless told otherwise (the files carry no
+/// metadata; `manifest.json` is not read here).
+pub struct ParquetSource<'a>(pub &'a Path);
+
+impl RowSource for ParquetSource<'_> {
+    fn rows(&mut self, table: Table, f: &mut dyn FnMut(&[Value]) -> Result<()>) -> Result<bool> {
+        let path = self.0.join(format!("{}.parquet", table.name()));
+        if !path.exists() {
+            return Ok(false);
+        }
+        let bad = |row: u64, msg: String| {
+            Error::invalid(
+                "data",
+                format!("{} row {row}: {msg}", path.display()),
+                "a Parquet file as spendsense-gen writes it",
+            )
+        };
+        let file = crate::ingest::parquet::ParquetTable::open(&path).map_err(|m| bad(0, m))?;
+        let cols = table.columns();
+        let pos: Vec<Option<usize>> = cols
+            .iter()
+            .map(|c| file.columns.iter().position(|h| h == c.name))
+            .collect();
+        for (c, p) in cols.iter().zip(&pos) {
+            if p.is_none() && !c.nullable {
+                return Err(bad(0, format!("column '{}' is missing", c.name)));
+            }
+        }
+        let mut row: Vec<Value> = Vec::with_capacity(cols.len());
+        file.for_each_row(&pos, |n, cells| {
+            row.clear();
+            for (c, cell) in cols.iter().zip(cells) {
+                let v = parse_cell(c, cell.unwrap_or(""));
+                row.push(v.map_err(|m| bad(n, format!("{}: {m}", c.name)))?);
+            }
+            f(&row)
+        })?
+        .map_err(|e| bad(e.row, e.message))?;
+        Ok(true)
+    }
+}
+
 /// A SQLite database as `to_sqlite` writes it.
 pub struct SqliteSource {
     pub conn: rusqlite::Connection,

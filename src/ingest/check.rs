@@ -219,7 +219,7 @@ impl Checker {
     fn txn_loc(&self, key: u64) -> Loc {
         match self.kind {
             Kind::Csv => Loc::Line(key),
-            Kind::Sqlite => Loc::Row(key as i64),
+            Kind::Sqlite | Kind::Parquet => Loc::Row(key as i64),
             Kind::Json => Loc::Json {
                 user: (key >> 32) as u32,
                 part: Part::Transaction,

@@ -140,7 +140,7 @@ impl Visit for Inserter<'_, '_> {
     }
 }
 
-/// Loads the CSV folder or JSON document at `from` into the SQLite database `db` (created when
+/// Loads the CSV or Parquet folder or JSON document at `from` into the SQLite database `db` (created when
 /// it does not exist). On any problem with the data the error is [`Error::InvalidData`] with
 /// the validation report, and the database is as it was.
 pub fn load(from: &Path, db: &Path, check: Check) -> Result<Loaded> {
@@ -149,7 +149,7 @@ pub fn load(from: &Path, db: &Path, check: Check) -> Result<Loaded> {
         return Err(Error::invalid(
             "source",
             format!("{} is already a SQLite database", from.display()),
-            "a folder of CSV files or a users.json file",
+            "a folder of CSV or Parquet files or a users.json file",
         ));
     }
     if db.is_dir() {

@@ -1,10 +1,11 @@
-//! Data coming in: [`validate`] checks a SQLite database, a CSV folder or a `users.json` against
+//! Data coming in: [`validate`] checks a SQLite database, a CSV or Parquet folder or a `users.json` against
 //! the schema, Plaid's enums and the ledger's rules and reports every failure with its location;
-//! [`load`] reads CSV or JSON into a SQLite database in one transaction and leaves the database
+//! [`load`] reads CSV, Parquet or JSON into a SQLite database in one transaction and leaves the database
 //! as it was when anything is wrong.
 //!
 //! - `source.rs`: reading rows (CSV lines, SQLite rowids, JSON paths) as text cells, tolerantly.
 //! - `json_rows.rs`: one `users.json` user back into table rows.
+//! - `parquet.rs`: one table's Parquet file as text cells.
 //! - `check.rs`: the rules, row by row and across rows.
 //! - `report.rs`: findings, rules, the report (JSON and summary).
 //! - `load.rs`: the loader.
@@ -13,6 +14,7 @@
 pub mod check;
 pub mod json_rows;
 pub mod load;
+pub mod parquet;
 pub mod plaid_ref;
 pub mod report;
 pub mod source;
@@ -24,7 +26,8 @@ pub use source::Kind;
 use crate::error::Result;
 use std::path::Path;
 
-/// Validates the data at `path` (a SQLite file, a folder of CSV files or a JSON document).
+/// Validates the data at `path` (a SQLite file, a folder of CSV or Parquet files or a JSON
+/// document).
 /// Problems with the data are in the report; `Err` only when `path` is not something to read.
 pub fn validate(path: &Path) -> Result<Report> {
     let kind = Kind::detect(path)?;

@@ -129,25 +129,30 @@ pub enum Loc {
     File,
     /// A line of a CSV file (1 is the header) or of a JSON document.
     Line(u64),
-    /// A SQLite rowid.
+    /// A SQLite rowid, or a row's number in a Parquet file (from 1).
     Row(i64),
     /// An item of user `user` of a `users.json` document.
     Json { user: u32, part: Part, item: u32 },
 }
 
 impl Loc {
-    /// `transactions.csv line 12`, `transactions rowid 12`, `users[3].transactions[7]`.
+    /// `transactions.csv line 12`, `transactions rowid 12`, `transactions.parquet row 12`,
+    /// `users[3].transactions[7]`.
     pub fn describe(&self, kind: Kind, table: Option<Table>) -> String {
         let name = table.map(|t| t.name()).unwrap_or("data");
         match (*self, kind) {
             (Loc::File, Kind::Csv) => table
                 .map(|t| format!("{}.csv", t.name()))
                 .unwrap_or_else(|| "the folder".into()),
+            (Loc::File, Kind::Parquet) => table
+                .map(|t| format!("{}.parquet", t.name()))
+                .unwrap_or_else(|| "the folder".into()),
             (Loc::File, _) => table
                 .map(|t| t.name().to_string())
                 .unwrap_or_else(|| "the file".into()),
             (Loc::Line(l), Kind::Csv) => format!("{name}.csv line {l}"),
             (Loc::Line(l), _) => format!("line {l}"),
+            (Loc::Row(r), Kind::Parquet) => format!("{name}.parquet row {r}"),
             (Loc::Row(r), _) => format!("{name} rowid {r}"),
             (Loc::Json { user, part, item }, _) => match part {
                 Part::User => format!("users[{user}]"),

@@ -19,6 +19,8 @@ pub enum Kind {
     Sqlite,
     Csv,
     Json,
+    /// A folder of `<table>.parquet` files.
+    Parquet,
 }
 
 impl Kind {
@@ -27,19 +29,24 @@ impl Kind {
             Kind::Sqlite => "sqlite",
             Kind::Csv => "csv",
             Kind::Json => "json",
+            Kind::Parquet => "parquet",
         }
     }
 
-    /// Decides from the path (a folder is a CSV folder) and the file's first bytes.
+    /// Decides from the path (a folder is a CSV folder, or a Parquet folder when it has
+    /// `users.parquet` and no `users.csv`) and the file's first bytes.
     pub fn detect(path: &Path) -> Result<Kind> {
         if path.is_dir() {
+            if path.join("users.parquet").is_file() && !path.join("users.csv").is_file() {
+                return Ok(Kind::Parquet);
+            }
             return Ok(Kind::Csv);
         }
         if !path.is_file() {
             return Err(Error::invalid(
                 "path",
                 format!("{} does not exist", path.display()),
-                "a SQLite database, a folder of CSV files or a users.json file",
+                "a SQLite database, a folder of CSV or Parquet files or a users.json file",
             ));
         }
         let mut head = [0u8; 16];
@@ -68,11 +75,22 @@ impl Kind {
                     "{} is one CSV file; give the folder that holds users.csv, accounts.csv, ...",
                     path.display()
                 ),
-                "a SQLite database, a folder of CSV files or a users.json file",
+                "a SQLite database, a folder of CSV or Parquet files or a users.json file",
             ));
         }
         if ext == "json" {
             return Ok(Kind::Json);
+        }
+        if ext == "parquet" || head[..n].starts_with(b"PAR1") {
+            return Err(Error::invalid(
+                "path",
+                format!(
+                    "{} is one Parquet file; give the folder that holds users.parquet, \
+                     accounts.parquet, ...",
+                    path.display()
+                ),
+                "a SQLite database, a folder of CSV or Parquet files or a users.json file",
+            ));
         }
         if matches!(ext.as_str(), "db" | "sqlite" | "sqlite3") {
             return Ok(Kind::Sqlite);
@@ -84,10 +102,10 @@ impl Kind {
         Err(Error::invalid(
             "path",
             format!(
-                "{} is not a SQLite database, a CSV folder or a JSON file",
+                "{} is not a SQLite database, a CSV or Parquet folder or a JSON file",
                 path.display()
             ),
-            "a SQLite database, a folder of CSV files or a users.json file",
+            "a SQLite database, a folder of CSV or Parquet files or a users.json file",
         ))
     }
 }
@@ -126,6 +144,7 @@ pub fn scan(kind: Kind, path: &Path, v: &mut dyn Visit) -> Result<Meta> {
         Kind::Csv => scan_csv(path, v),
         Kind::Sqlite => scan_sqlite(path, v),
         Kind::Json => scan_json(path, v),
+        Kind::Parquet => scan_parquet(path, v),
     }
 }
 
@@ -497,6 +516,52 @@ fn read_sqlite_table(
             .map_err(SqlRead::Stop)?;
     }
     Ok(())
+}
+
+// -- Parquet -------------------------------------------------------------------------------------
+
+/// A folder of `<table>.parquet` files (`--format parquet`); a row's location is its number in
+/// its file, from 1 (`Loc::Row`).
+fn scan_parquet(dir: &Path, v: &mut dyn Visit) -> Result<Meta> {
+    for table in Table::ALL {
+        let path = dir.join(format!("{}.parquet", table.name()));
+        if !path.is_file() {
+            if required_table(table) {
+                v.finding(unreadable(
+                    Some(table),
+                    Loc::File,
+                    format!("{} is missing", path.display()),
+                ));
+            }
+            continue;
+        }
+        let file = match super::parquet::ParquetTable::open(&path) {
+            Ok(f) => f,
+            Err(m) => {
+                v.finding(unreadable(Some(table), Loc::File, m));
+                continue;
+            }
+        };
+        v.table(table);
+        let Some(pos) = map_columns(table, &file.columns, Loc::File, v) else {
+            continue;
+        };
+        let read = file.for_each_row(&pos, |row, cells| {
+            v.row(table, Loc::Row(row as i64), cells, 0)
+        })?;
+        if let Err(e) = read {
+            v.finding(unreadable(Some(table), Loc::Row(e.row as i64), e.message));
+        }
+    }
+    let mut candidates = vec![dir.join("manifest.json")];
+    if let Some(parent) = dir
+        .canonicalize()
+        .ok()
+        .and_then(|d| d.parent().map(Path::to_path_buf))
+    {
+        candidates.push(parent.join("manifest.json"));
+    }
+    Ok(manifest_meta(&candidates))
 }
 
 // -- JSON ----------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@
 
 use super::{parquet, sqlite, Check, Staged};
 use crate::detect::features::FeatureTable;
-use crate::detect::input::{CsvSource, Input, SqliteSource};
+use crate::detect::input::{CsvSource, Input, ParquetSource, SqliteSource};
 use crate::detect::{report, Detection};
 use crate::error::{Error, Result};
 use crate::generate::Dataset;
@@ -18,7 +18,8 @@ pub const FEATURES_DIR: &str = "features";
 /// The fidelity report, inside the output folder.
 pub const REPORT_FILE: &str = "validation_report.json";
 
-const SOURCES: &str = "a SQLite database or a CSV folder as spendsense-gen writes them";
+const SOURCES: &str =
+    "a SQLite database, a CSV folder or a Parquet folder as spendsense-gen writes them";
 
 /// A detection and its report.
 #[derive(Debug, Clone)]
@@ -42,7 +43,7 @@ pub fn detect_dataset(ds: &Dataset, end: Option<NaiveDate>) -> Result<Detected> 
     Ok(Detected::new(crate::detect::run(input)))
 }
 
-/// Reads a SQLite database (a file) or a CSV folder.
+/// Reads a SQLite database (a file), a CSV folder or a Parquet folder.
 pub fn read_path(path: &Path, end: Option<NaiveDate>) -> Result<Input> {
     if !path.exists() {
         return Err(Error::invalid(
@@ -52,11 +53,18 @@ pub fn read_path(path: &Path, end: Option<NaiveDate>) -> Result<Input> {
         ));
     }
     if path.is_dir() {
+        if path.join("users.parquet").is_file() && !path.join("users.csv").is_file() {
+            return Input::read(&mut ParquetSource(path), end).map_err(|e| naming(path, e));
+        }
         if !path.join("users.csv").is_file() {
-            let hint = ["spendsense.db", "csv"]
+            let hint = ["spendsense.db", "csv", "parquet"]
                 .iter()
                 .map(|n| path.join(n))
-                .find(|p| p.is_file() || p.join("users.csv").is_file())
+                .find(|p| {
+                    p.is_file()
+                        || p.join("users.csv").is_file()
+                        || p.join("users.parquet").is_file()
+                })
                 .map(|p| format!("; did you mean {}?", p.display()))
                 .unwrap_or_default();
             return Err(Error::invalid(
