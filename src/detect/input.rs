@@ -575,6 +575,24 @@ pub fn parse_money(s: &str) -> std::result::Result<Cents, String> {
     Ok((f * 100.0).round() as Cents)
 }
 
+/// Where each of `table`'s columns is among a file's columns `have`; a missing column that
+/// may not be null is an error.
+fn positions(table: Table, have: &[String]) -> std::result::Result<Vec<Option<usize>>, String> {
+    let cols = table.columns();
+    let pos: Vec<Option<usize>> = cols
+        .iter()
+        .map(|c| have.iter().position(|h| h == c.name))
+        .collect();
+    match cols
+        .iter()
+        .zip(&pos)
+        .find(|(c, p)| p.is_none() && !c.nullable)
+    {
+        Some((c, _)) => Err(format!("column '{}' is missing", c.name)),
+        None => Ok(pos),
+    }
+}
+
 /// A folder of CSV files named after the tables (as `to_csv` writes them).
 pub struct CsvSource<'a>(pub &'a Path);
 
@@ -599,15 +617,7 @@ impl RowSource for CsvSource<'_> {
             .map(str::to_string)
             .collect();
         let cols = table.columns();
-        let pos: Vec<Option<usize>> = cols
-            .iter()
-            .map(|c| header.iter().position(|h| h == c.name))
-            .collect();
-        for (c, p) in cols.iter().zip(&pos) {
-            if p.is_none() && !c.nullable {
-                return Err(bad(1, format!("column '{}' is missing", c.name)));
-            }
-        }
+        let pos = positions(table, &header).map_err(|m| bad(1, m))?;
         let mut row: Vec<Value> = Vec::with_capacity(cols.len());
         for (i, rec) in rdr.records().enumerate() {
             let line = i as u64 + 2;
@@ -643,15 +653,7 @@ impl RowSource for ParquetSource<'_> {
         };
         let file = crate::ingest::parquet::ParquetTable::open(&path).map_err(|m| bad(0, m))?;
         let cols = table.columns();
-        let pos: Vec<Option<usize>> = cols
-            .iter()
-            .map(|c| file.columns.iter().position(|h| h == c.name))
-            .collect();
-        for (c, p) in cols.iter().zip(&pos) {
-            if p.is_none() && !c.nullable {
-                return Err(bad(0, format!("column '{}' is missing", c.name)));
-            }
-        }
+        let pos = positions(table, &file.columns).map_err(|m| bad(0, m))?;
         let mut row: Vec<Value> = Vec::with_capacity(cols.len());
         file.for_each_row(&pos, |n, cells| {
             row.clear();

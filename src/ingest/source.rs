@@ -212,26 +212,27 @@ fn map_columns(
     ok.then_some(pos)
 }
 
-// -- CSV -----------------------------------------------------------------------------------------
+// -- folders of table files (CSV, Parquet) --------------------------------------------------------
 
-fn scan_csv(dir: &Path, v: &mut dyn Visit) -> Result<Meta> {
-    for table in Table::ALL {
-        let path = dir.join(format!("{}.csv", table.name()));
-        if !path.is_file() {
-            if required_table(table) {
-                v.finding(unreadable(
-                    Some(table),
-                    Loc::File,
-                    format!("{} is missing", path.display()),
-                ));
-            }
-            continue;
-        }
-        let file = std::fs::File::open(&path).map_err(|e| {
-            Error::invalid("path", format!("{}: {e}", path.display()), "readable files")
-        })?;
-        read_csv(table, file, v)?;
+/// `dir/<table>.<ext>`, if it is there; a missing file of a required table is a finding.
+fn table_file(dir: &Path, table: Table, ext: &str, v: &mut dyn Visit) -> Option<PathBuf> {
+    let path = dir.join(format!("{}.{ext}", table.name()));
+    if path.is_file() {
+        return Some(path);
     }
+    if required_table(table) {
+        v.finding(unreadable(
+            Some(table),
+            Loc::File,
+            format!("{} is missing", path.display()),
+        ));
+    }
+    None
+}
+
+/// What a folder of table files is: from `manifest.json` in it or beside it (generation writes
+/// one next to `csv/` and `parquet/`).
+fn folder_meta(dir: &Path) -> Meta {
     let mut candidates = vec![dir.join("manifest.json")];
     if let Some(parent) = dir
         .canonicalize()
@@ -240,7 +241,22 @@ fn scan_csv(dir: &Path, v: &mut dyn Visit) -> Result<Meta> {
     {
         candidates.push(parent.join("manifest.json"));
     }
-    Ok(manifest_meta(&candidates))
+    manifest_meta(&candidates)
+}
+
+// -- CSV -----------------------------------------------------------------------------------------
+
+fn scan_csv(dir: &Path, v: &mut dyn Visit) -> Result<Meta> {
+    for table in Table::ALL {
+        let Some(path) = table_file(dir, table, "csv", v) else {
+            continue;
+        };
+        let file = std::fs::File::open(&path).map_err(|e| {
+            Error::invalid("path", format!("{}: {e}", path.display()), "readable files")
+        })?;
+        read_csv(table, file, v)?;
+    }
+    Ok(folder_meta(dir))
 }
 
 /// Reads one table's CSV text (any reader: a file or a chunk of bytes).
@@ -524,17 +540,9 @@ fn read_sqlite_table(
 /// its file, from 1 (`Loc::Row`).
 fn scan_parquet(dir: &Path, v: &mut dyn Visit) -> Result<Meta> {
     for table in Table::ALL {
-        let path = dir.join(format!("{}.parquet", table.name()));
-        if !path.is_file() {
-            if required_table(table) {
-                v.finding(unreadable(
-                    Some(table),
-                    Loc::File,
-                    format!("{} is missing", path.display()),
-                ));
-            }
+        let Some(path) = table_file(dir, table, "parquet", v) else {
             continue;
-        }
+        };
         let file = match super::parquet::ParquetTable::open(&path) {
             Ok(f) => f,
             Err(m) => {
@@ -553,15 +561,7 @@ fn scan_parquet(dir: &Path, v: &mut dyn Visit) -> Result<Meta> {
             v.finding(unreadable(Some(table), Loc::Row(e.row as i64), e.message));
         }
     }
-    let mut candidates = vec![dir.join("manifest.json")];
-    if let Some(parent) = dir
-        .canonicalize()
-        .ok()
-        .and_then(|d| d.parent().map(Path::to_path_buf))
-    {
-        candidates.push(parent.join("manifest.json"));
-    }
-    Ok(manifest_meta(&candidates))
+    Ok(folder_meta(dir))
 }
 
 // -- JSON ----------------------------------------------------------------------------------------
