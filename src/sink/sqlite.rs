@@ -249,9 +249,8 @@ impl Writer for SqliteWriter {
             for u in users {
                 // Transaction ids are bound from the user's id tails, not made as strings per
                 // row (`for_each_row_with` leaves them null).
-                let tails =
+                let mut tails =
                     (table == Table::Transactions).then(|| (u.transaction_id_tails(), 0u64));
-                let mut tails = tails;
                 for_each_row_with(table, u, tails.is_none(), &mut |row| {
                     if failed.is_none() {
                         let id = tails.as_mut().map(|(t, i)| {
