@@ -139,3 +139,16 @@ def test_report_of_a_parquet_only_folder(parquet_dir: Path) -> None:
     assert path == out
     text = out.read_text(encoding="utf-8")
     assert str(parquet_dir) in text and "FOOD_AND_DRINK" in text
+
+
+def test_a_data_folder_names_the_source_to_give(written: Written, parquet_dir: Path) -> None:
+    """``generate``'s output folder holds sources, not tables: validate, load and detect say which
+    one to give instead of reporting the tables missing."""
+    for folder, meant in ((written.dir, written.db), (parquet_dir.parent, parquet_dir)):
+        db = folder / "x.db"
+        for call in (ssg.validate, ssg.detect, lambda p: ssg.load(p, db)):  # noqa: B023
+            with pytest.raises(ssg.InvalidParameterError) as info:
+                call(folder)
+            assert info.value.parameter in ("path", "source")
+            assert f"did you mean {meant}?" in str(info.value)
+        assert not db.exists()

@@ -34,11 +34,39 @@ impl Kind {
     }
 
     /// Decides from the path (a folder is a CSV folder, or a Parquet folder when it has
-    /// `users.parquet` and no `users.csv`) and the file's first bytes.
+    /// `users.parquet` and no `users.csv`; a data folder as `generate` writes it is an error
+    /// that names the source to give) and the file's first bytes.
     pub fn detect(path: &Path) -> Result<Kind> {
         if path.is_dir() {
-            if path.join("users.parquet").is_file() && !path.join("users.csv").is_file() {
+            if path.join("users.csv").is_file() {
+                return Ok(Kind::Csv);
+            }
+            if path.join("users.parquet").is_file() {
                 return Ok(Kind::Parquet);
+            }
+            // The folder `generate` writes holds its sources, not tables: name one.
+            let inside = [
+                "spendsense.db",
+                "csv/users.csv",
+                "parquet/users.parquet",
+                "users.json",
+            ]
+            .iter()
+            .find(|p| path.join(p).is_file());
+            if let Some(p) = inside {
+                let source = path.join(
+                    p.trim_end_matches("/users.csv")
+                        .trim_end_matches("/users.parquet"),
+                );
+                return Err(Error::invalid(
+                    "path",
+                    format!(
+                        "{} is a data folder, not one source; did you mean {}?",
+                        path.display(),
+                        source.display()
+                    ),
+                    "a SQLite database, a folder of CSV or Parquet files or a users.json file",
+                ));
             }
             return Ok(Kind::Csv);
         }
