@@ -140,9 +140,9 @@ impl Visit for Inserter<'_, '_> {
     }
 }
 
-/// Loads the CSV or Parquet folder or JSON document at `from` into the SQLite database `db` (created when
-/// it does not exist). On any problem with the data the error is [`Error::InvalidData`] with
-/// the validation report, and the database is as it was.
+/// Loads the CSV or Parquet folder or JSON document at `from` into the SQLite database `db`
+/// (created when it does not exist). On any problem with the data the error is
+/// [`Error::InvalidData`] with the validation report, and the database is as it was.
 pub fn load(from: &Path, db: &Path, check: Check) -> Result<Loaded> {
     let kind = Kind::detect(from)?;
     if kind == Kind::Sqlite {
@@ -304,17 +304,12 @@ fn load_into(
     if created {
         write_metadata(&tx, &meta).map_err(err)?;
     }
-    let dangling: i64 = tx
-        .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
-            r.get(0)
-        })
-        .map_err(err)?;
-    if dangling > 0 {
-        // The checks above should have caught it; never commit a database that fails it.
-        return Err(Error::output(
-            db,
-            format!("{dangling} rows fail the foreign key check; nothing was loaded"),
-        ));
+    // The checks above should have caught it; never commit a database that fails it.
+    if let Some(d) = crate::sink::sqlite::dangling_references(&tx)
+        .map_err(err)?
+        .first()
+    {
+        return Err(Error::output(db, format!("{d}; nothing was loaded")));
     }
     tx.commit().map_err(err)?;
     let rows = Table::ALL

@@ -38,26 +38,11 @@ impl Kind {
     /// that names the source to give) and the file's first bytes.
     pub fn detect(path: &Path) -> Result<Kind> {
         if path.is_dir() {
-            if path.join("users.csv").is_file() {
-                return Ok(Kind::Csv);
-            }
-            if path.join("users.parquet").is_file() {
-                return Ok(Kind::Parquet);
+            if let Some(kind) = table_folder(path) {
+                return Ok(kind);
             }
             // The folder `generate` writes holds its sources, not tables: name one.
-            let inside = [
-                "spendsense.db",
-                "csv/users.csv",
-                "parquet/users.parquet",
-                "users.json",
-            ]
-            .iter()
-            .find(|p| path.join(p).is_file());
-            if let Some(p) = inside {
-                let source = path.join(
-                    p.trim_end_matches("/users.csv")
-                        .trim_end_matches("/users.parquet"),
-                );
+            if let Some(source) = source_in(path, true) {
                 return Err(Error::invalid(
                     "path",
                     format!(
@@ -136,6 +121,35 @@ impl Kind {
             "a SQLite database, a folder of CSV or Parquet files or a users.json file",
         ))
     }
+}
+
+/// The kind of a folder of table files: CSV when it has `users.csv`, else Parquet when it has
+/// `users.parquet`.
+pub fn table_folder(dir: &Path) -> Option<Kind> {
+    if dir.join("users.csv").is_file() {
+        Some(Kind::Csv)
+    } else if dir.join("users.parquet").is_file() {
+        Some(Kind::Parquet)
+    } else {
+        None
+    }
+}
+
+/// The first source inside a data folder as `generate` writes it: `spendsense.db`, `csv/`,
+/// `parquet/`, then (when `json`) `users.json`.
+pub fn source_in(dir: &Path, json: bool) -> Option<PathBuf> {
+    let db = dir.join("spendsense.db");
+    if db.is_file() {
+        return Some(db);
+    }
+    for sub in ["csv", "parquet"] {
+        let folder = dir.join(sub);
+        if table_folder(&folder).is_some() {
+            return Some(folder);
+        }
+    }
+    let doc = dir.join("users.json");
+    (json && doc.is_file()).then_some(doc)
 }
 
 /// What the source says about the data beyond its rows (SQLite `metadata`, the JSON header,

@@ -9,6 +9,7 @@ use crate::detect::input::{CsvSource, Input, ParquetSource, SqliteSource};
 use crate::detect::{report, Detection};
 use crate::error::{Error, Result};
 use crate::generate::Dataset;
+use crate::ingest::source::{source_in, table_folder, Kind};
 use chrono::NaiveDate;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -53,30 +54,26 @@ pub fn read_path(path: &Path, end: Option<NaiveDate>) -> Result<Input> {
         ));
     }
     if path.is_dir() {
-        if path.join("users.parquet").is_file() && !path.join("users.csv").is_file() {
-            return Input::read(&mut ParquetSource(path), end).map_err(|e| naming(path, e));
-        }
-        if !path.join("users.csv").is_file() {
-            let hint = ["spendsense.db", "csv", "parquet"]
-                .iter()
-                .map(|n| path.join(n))
-                .find(|p| {
-                    p.is_file()
-                        || p.join("users.csv").is_file()
-                        || p.join("users.parquet").is_file()
-                })
-                .map(|p| format!("; did you mean {}?", p.display()))
-                .unwrap_or_default();
-            return Err(Error::invalid(
-                "path",
-                format!(
-                    "{} is a folder without users.csv, not a CSV dataset{hint}",
-                    path.display()
-                ),
-                SOURCES,
-            ));
-        }
-        return Input::read(&mut CsvSource(path), end).map_err(|e| naming(path, e));
+        return match table_folder(path) {
+            Some(Kind::Parquet) => {
+                Input::read(&mut ParquetSource(path), end).map_err(|e| naming(path, e))
+            }
+            Some(_) => Input::read(&mut CsvSource(path), end).map_err(|e| naming(path, e)),
+            None => {
+                let hint = source_in(path, false)
+                    .map(|p| format!("; did you mean {}?", p.display()))
+                    .unwrap_or_default();
+                Err(Error::invalid(
+                    "path",
+                    format!(
+                        "{} is a folder without users.csv or users.parquet, not a table \
+                         folder{hint}",
+                        path.display()
+                    ),
+                    SOURCES,
+                ))
+            }
+        };
     }
     let mut magic = [0u8; 16];
     let is_sqlite = std::fs::File::open(path)
