@@ -15,6 +15,19 @@ pub fn user_rng(seed: u64, index: u64) -> ChaCha8Rng {
     r
 }
 
+/// The stream of draw `draw` (1, 2, ...) of user `index`, for a user drawn again because its first
+/// draw's data would not show exactly its labelled personas (`generate::user`). Keyed apart from
+/// every [`user_rng`] key by mixing the seed with the draw number; stream `index` as there.
+pub fn redraw_rng(seed: u64, index: u64, draw: u32) -> ChaCha8Rng {
+    let mut r =
+        ChaCha8Rng::seed_from_u64(mix64(seed ^ mix64(REDRAW_KEY.wrapping_add(draw as u64))));
+    r.set_stream(index);
+    r
+}
+
+/// Mixed into the seed of [`redraw_rng`] keys (the bytes of "REDRAW").
+const REDRAW_KEY: u64 = 0x5245_4452_4157;
+
 pub fn plan_rng(seed: u64) -> ChaCha8Rng {
     user_rng(seed, PLAN_STREAM)
 }

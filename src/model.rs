@@ -283,7 +283,7 @@ impl Archetype {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct User {
     pub user_id: String,
     pub name: String,
@@ -300,7 +300,7 @@ pub struct User {
     pub life_stage: &'static str,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Account {
     pub account_id: String,
     pub subtype: AccountSubtype,
@@ -318,7 +318,7 @@ impl Account {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Transaction {
     /// Index into the owning user's `accounts`. (The transaction's id is not stored: it is derived
     /// from the seed, the user and the transaction's position, see [`UserData::transaction_id`].)
@@ -355,7 +355,7 @@ impl Transaction {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Apr {
     pub apr_percentage: f64,
     /// `purchase_apr`, `cash_apr`, `balance_transfer_apr` or `special`.
@@ -364,7 +364,7 @@ pub struct Apr {
     pub interest_charge_amount: Option<Cents>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CreditLiability {
     pub account: u8,
     pub aprs: Vec<Apr>,
@@ -383,7 +383,7 @@ pub enum LoanKind {
     Mortgage,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LoanLiability {
     pub account: u8,
     pub kind: LoanKind,
@@ -405,7 +405,7 @@ pub struct LoanLiability {
     pub ytd_principal_paid: Cents,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Liability {
     Credit(CreditLiability),
     Loan(LoanLiability),
@@ -430,7 +430,7 @@ impl Liability {
 }
 
 /// Ground truth: what the user was built to be.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserLabel {
     pub archetype: Archetype,
     pub personas: PersonaSet,
@@ -441,7 +441,7 @@ pub struct UserLabel {
 pub const TRANSACTION_ID_PREFIX: &str = "txn_";
 
 /// Everything generated for one user.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserData {
     pub index: u64,
     /// The run's seed (transaction ids derive from it).

@@ -183,6 +183,27 @@ mod tests {
     }
 }
 
+/// Whether the rules, run on this one user's records (as the tables carry them, windows ending on
+/// `end`), find exactly its labelled personas, consent aside: the personas
+/// [`report::observable`] in the window, no more and no fewer. Checked in every window whose
+/// look-back the `days` of data cover ([`checkable`]). The generator holds every user it writes
+/// to this ([`crate::generate::user`]).
+pub fn shows_its_label(user: &crate::model::UserData, end: NaiveDate, days: u32) -> bool {
+    let input = Input::from_users(std::slice::from_ref(user), end);
+    let signals = all_signals(&input, 0);
+    WINDOWS.iter().zip(&signals).all(|(&window, s)| {
+        !checkable(window, days)
+            || personas::evaluate(&input, s).0 == report::observable(user.label.personas, window)
+    })
+}
+
+/// Whether `days` of data hold everything the rules read for a window: the window itself and the
+/// recurring merchants' 90-day look-back. Shorter data (a run of `months` 1 or 2, or under 6 for
+/// the 180-day window) cannot show every persona, and its labels are not held to the rules.
+pub fn checkable(window: u32, days: u32) -> bool {
+    days >= window.max(subscriptions::LOOKBACK_DAYS as u32)
+}
+
 /// Signals and assignments of every user, per window (index into [`WINDOWS`]).
 #[derive(Debug, Clone)]
 pub struct Detection {

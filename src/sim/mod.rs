@@ -11,7 +11,7 @@ pub mod spending;
 pub mod stress;
 
 use crate::archetypes::{self, Housing, LifeEvent, Mode, PaySchedule, Profile};
-use crate::ids::{opaque_id, user_rng, IdKind};
+use crate::ids::{opaque_id, redraw_rng, user_rng, IdKind};
 use crate::model::{
     Account, AccountSubtype, Cents, Liability, PaymentChannel, Transaction, User, UserData,
     UserLabel,
@@ -566,7 +566,7 @@ fn mask(rng: &mut ChaCha8Rng, used: &mut Vec<String>) -> String {
     }
 }
 
-/// Simulates user `index` of a run of `n_users`.
+/// Simulates user `index` of a run of `n_users` (its first draw; see [`simulate_draw`]).
 pub fn simulate_user(
     seed: u64,
     index: u64,
@@ -575,8 +575,26 @@ pub fn simulate_user(
     w: &Window,
     record_daily: bool,
 ) -> Simulated {
+    simulate_draw(seed, index, n_users, slot, w, record_daily, 0)
+}
+
+/// Draw `draw` of user `index`: draw 0 is [`simulate_user`]; a later draw keeps the user's
+/// demographics (name, age, region: drawn first from the user's own stream) and simulates the
+/// rest from [`redraw_rng`]`(seed, index, draw)`.
+pub fn simulate_draw(
+    seed: u64,
+    index: u64,
+    n_users: u64,
+    slot: &Slot,
+    w: &Window,
+    record_daily: bool,
+    draw: u32,
+) -> Simulated {
     let mut rng = user_rng(seed, index);
     let demo = draw_demographics(&mut rng);
+    if draw > 0 {
+        rng = redraw_rng(seed, index, draw);
+    }
     let profile = archetypes::build(slot, &demo, w, &mut rng);
     let p = &profile;
 

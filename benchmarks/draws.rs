@@ -1,0 +1,56 @@
+//! How many users of a run are drawn again because their first draw's data would not show exactly
+//! their labelled personas (`generate::user`), and which ones: `cargo run --release --example
+//! draws -- --users 100000 [--seed 42] [--months 7]`. Prints the count, the share and the users
+//! (index, draws, archetype) it needed.
+
+use rayon::prelude::*;
+use spendsense_gen::{detect, generate, plan, sim, Config};
+
+fn main() {
+    let mut users = 100_000u64;
+    let mut seed = 42u64;
+    let mut months = 7u32;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    for pair in args.chunks(2) {
+        let value = pair.get(1).expect("every option takes a value");
+        match pair[0].as_str() {
+            "--users" => users = value.parse().expect("--users N"),
+            "--seed" => seed = value.parse().expect("--seed S"),
+            "--months" => months = value.parse().expect("--months M"),
+            other => panic!("unknown option {other}"),
+        }
+    }
+    let config = Config::from_value(&serde_json::json!({
+        "n_users": users, "seed": seed, "months": months
+    }))
+    .expect("a valid configuration");
+    let slots = plan::build(&config).expect("a plan");
+    let w = generate::window(&config);
+    let t = std::time::Instant::now();
+    let redrawn: Vec<(usize, u32, &str)> = slots
+        .par_iter()
+        .enumerate()
+        .filter_map(|(i, slot)| {
+            let mut draws = 0;
+            loop {
+                let data = sim::simulate_draw(seed, i as u64, users, slot, &w, false, draws).data;
+                draws += 1;
+                if draws == generate::MAX_DRAWS
+                    || detect::shows_its_label(&data, w.end(), w.n_days as u32)
+                {
+                    break;
+                }
+            }
+            (draws > 1).then(|| (i, draws, slot.archetype.as_str()))
+        })
+        .collect();
+    println!(
+        "draws: {users} users, seed {seed}, {months} months: {} drawn again ({:.4} %), {:.1} s",
+        redrawn.len(),
+        100.0 * redrawn.len() as f64 / users as f64,
+        t.elapsed().as_secs_f64()
+    );
+    for (i, draws, archetype) in redrawn {
+        println!("  user {i}: {draws} draws ({archetype})");
+    }
+}
