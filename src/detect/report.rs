@@ -96,6 +96,8 @@ pub const LISTED: usize = 500;
 #[derive(Debug, Clone)]
 pub struct Acc {
     end: NaiveDate,
+    /// The earliest transaction date seen: where the data starts.
+    first: Option<NaiveDate>,
     users: usize,
     consent: usize,
     labelled: bool,
@@ -106,6 +108,7 @@ impl Acc {
     pub fn new(end: NaiveDate) -> Acc {
         Acc {
             end,
+            first: None,
             users: 0,
             consent: 0,
             labelled: false,
@@ -115,6 +118,8 @@ impl Acc {
 
     pub fn add(&mut self, det: &Detection) {
         let input = &det.input;
+        let first = input.txns.iter().map(|t| t.date).min();
+        self.first = self.first.into_iter().chain(first).min();
         self.users += input.users.len();
         self.consent += input.users.iter().filter(|u| u.consent).count();
         self.labelled |= input.users.iter().any(|u| u.label.is_some());
@@ -190,6 +195,10 @@ impl Acc {
 
     pub fn finish(self) -> Value {
         let end = self.end;
+        let data_days = self.first.map(|f| (end - f).num_days() + 1).unwrap_or(0);
+        // Whether the data spans what the rules read for a window (the generator holds its
+        // labels only there: `detect::checkable`).
+        let covered = |window: u32| super::checkable(window, data_days.max(0) as u32);
         let mut windows = Map::new();
         let mut targets = Map::new();
         for (wi, &window) in WINDOWS.iter().enumerate() {
@@ -208,6 +217,7 @@ impl Acc {
                 "users_with_persona": a.users_with_persona,
                 "no_consent_users": a.no_consent_users,
                 "not_observable": if window < VARIABLE_INCOME_MIN_WINDOW { json!(["variable_income"]) } else { json!([]) },
+                "covered": covered(window),
             });
             if self.labelled {
                 let mut confusion = Map::new();
@@ -247,6 +257,7 @@ impl Acc {
             "generator": "spendsense-gen",
             "version": crate::VERSION,
             "end_date": crate::model::iso_date(end),
+            "data_start": self.first.map(crate::model::iso_date),
             "users": self.users,
             "consent": {"true": self.consent, "false": self.users - self.consent},
             "labelled": self.labelled,
@@ -262,6 +273,10 @@ pub fn build(det: &Detection) -> Value {
     acc.add(det);
     acc.finish()
 }
+
+/// Edge-case users the summary lists one by one: all of them up to this many, else only those
+/// not as designed, up to this many.
+const SUMMARY_EDGES: u64 = 20;
 
 /// A readable summary of a report, for the CLI.
 pub fn summary(report: &Value) -> String {
@@ -292,6 +307,18 @@ pub fn summary(report: &Value) -> String {
             w["users_with_persona"],
             w["no_consent_users"]
         ));
+        if w["covered"] == json!(false) {
+            let need = name
+                .trim_end_matches('d')
+                .parse::<u32>()
+                .unwrap_or(0)
+                .max(super::subscriptions::LOOKBACK_DAYS as u32);
+            out.push_str(&format!(
+                "    the data starts {}: shorter than the {need} days this window's rules read, so \
+                 personas can be missed and labels are not held to them here\n",
+                r["data_start"].as_str().unwrap_or("nowhere")
+            ));
+        }
         if let Some(a) = w.get("agreement") {
             out.push_str(&format!(
                 "    label agreement: {}/{} ({:.1}%), coverage {}/{}\n",
@@ -307,7 +334,23 @@ pub fn summary(report: &Value) -> String {
                     m["user_id"], m["label"], m["detected"]
                 ));
             }
-            for e in w["edge_cases"].as_array().into_iter().flatten() {
+            // Every edge-case user in a small run; in a large one only those not as designed
+            // (a million users have 80,000 edge cases).
+            let eu = &w["edge_case_users"];
+            let n_edges = eu["users"].as_u64().unwrap_or(0);
+            if n_edges > 0 {
+                out.push_str(&format!(
+                    "    edge cases: {}/{n_edges} as designed\n",
+                    eu["as_designed"]
+                ));
+            }
+            let all = n_edges <= SUMMARY_EDGES;
+            let shown = w["edge_cases"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|e| all || e["as_designed"].as_bool() != Some(true));
+            for e in shown.take(SUMMARY_EDGES as usize) {
                 out.push_str(&format!(
                     "    edge {} {:<32} {:<15} {} -> {}\n",
                     e["user_id"].as_str().unwrap_or(""),
@@ -319,6 +362,12 @@ pub fn summary(report: &Value) -> String {
                     },
                     e["figure"].as_str().unwrap_or(""),
                     e["detected"]
+                ));
+            }
+            if !all {
+                out.push_str(&format!(
+                    "      (the first {} edge-case users are under \"edge_cases\" in the report)\n",
+                    eu["listed"]
                 ));
             }
         }
@@ -353,5 +402,81 @@ mod tests {
             assert_eq!(win["edge_case_users"]["as_designed"], n, "{w}");
             assert_eq!(win["edge_case_users"]["listed"], LISTED, "{w}");
         }
+        // The summary counts them and lists none while all are as designed...
+        let text = summary(&report);
+        assert!(
+            text.contains(&format!("edge cases: {n}/{n} as designed")),
+            "{text}"
+        );
+        assert_eq!(text.matches("    edge user_").count(), 0, "{text}");
+        assert!(text.contains("(the first 500 edge-case users are under \"edge_cases\""));
+        // ...and lists one that is not.
+        let mut bad = report.clone();
+        let e = &mut bad["windows"]["30d"]["edge_cases"][7];
+        e["as_designed"] = json!(false);
+        let uid = e["user_id"].as_str().unwrap().to_string();
+        let text = summary(&bad);
+        let listed: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("    edge user_"))
+            .collect();
+        assert_eq!(listed.len(), 1, "{text}");
+        assert!(listed[0].contains(&uid) && listed[0].contains("NOT as designed"));
+    }
+
+    /// A window longer than the data is marked, and the summary says why labels can be missed.
+    #[test]
+    fn windows_the_data_does_not_cover_are_marked() {
+        for (months, covered_30, covered_180) in
+            [(1, false, false), (4, true, false), (7, true, true)]
+        {
+            let config = Config::from_value(&serde_json::json!({
+                "n_users": 30, "seed": 3, "months": months
+            }))
+            .unwrap();
+            let ds = crate::generate(&config, Some(1), &mut |_, _| Ok(())).unwrap();
+            let report = build(&crate::sink::detect_chunk(&config, &ds.users).unwrap());
+            assert_eq!(
+                report["data_start"],
+                json!(crate::model::iso_date(config.start_date()))
+            );
+            assert_eq!(
+                report["windows"]["30d"]["covered"],
+                json!(covered_30),
+                "{months}"
+            );
+            assert_eq!(
+                report["windows"]["180d"]["covered"],
+                json!(covered_180),
+                "{months}"
+            );
+            let notes = summary(&report)
+                .matches("labels are not held to them here")
+                .count();
+            assert_eq!(
+                notes,
+                !covered_30 as usize + !covered_180 as usize,
+                "{months}"
+            );
+        }
+    }
+
+    /// A small run lists every edge-case user, as designed or not.
+    #[test]
+    fn small_runs_list_every_edge_case() {
+        let config = Config::from_value(&serde_json::json!({"n_users": 100, "seed": 42})).unwrap();
+        let ds = crate::generate(&config, Some(1), &mut |_, _| Ok(())).unwrap();
+        let report = build(&crate::sink::detect_chunk(&config, &ds.users).unwrap());
+        let text = summary(&report);
+        let n = report["windows"]["30d"]["edge_case_users"]["users"]
+            .as_u64()
+            .unwrap();
+        assert!(n > 0 && n <= SUMMARY_EDGES);
+        assert_eq!(
+            text.matches("    edge user_").count() as u64,
+            2 * n,
+            "{text}"
+        );
+        assert!(!text.contains("edge-case users are under"));
     }
 }
