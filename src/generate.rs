@@ -2,6 +2,7 @@
 //! collected in user order so the thread count never changes a byte.
 
 use crate::config::Config;
+use crate::detect::UserSignals;
 use crate::error::{Error, Result};
 use crate::model::UserData;
 use crate::plan::{self, Slot};
@@ -134,12 +135,25 @@ pub const MAX_DRAWS: u32 = 16;
 /// Which draw is kept depends only on the seed, the user's index and the window, never on
 /// threads or shards.
 pub fn user(seed: u64, index: u64, n_users: u64, slot: &Slot, w: &Window) -> UserData {
+    drawn(seed, index, n_users, slot, w).0
+}
+
+/// [`user`], with the signals the check computed (for the detector to reuse:
+/// [`crate::detect::run_with`]).
+pub fn drawn(
+    seed: u64,
+    index: u64,
+    n_users: u64,
+    slot: &Slot,
+    w: &Window,
+) -> (UserData, UserSignals) {
     let mut draw = 0;
     loop {
         let data = simulate_draw(seed, index, n_users, slot, w, false, draw).data;
         draw += 1;
-        if draw == MAX_DRAWS || crate::detect::shows_its_label(&data, w.end(), w.n_days as u32) {
-            return data;
+        let (signals, holds) = crate::detect::check_label(&data, w.end(), w.n_days as u32);
+        if holds || draw == MAX_DRAWS {
+            return (data, signals);
         }
     }
 }
@@ -164,6 +178,18 @@ pub fn for_each_chunk_in(
     shard: Option<Shard>,
     f: &mut dyn FnMut(Vec<UserData>, u64, u64) -> Result<()>,
 ) -> Result<()> {
+    for_each_drawn_chunk_in(config, pool, shard, &mut |users, _, done, total| {
+        f(users, done, total)
+    })
+}
+
+/// [`for_each_chunk_in`], handing over each user's signals too ([`drawn`]).
+pub fn for_each_drawn_chunk_in(
+    config: &Config,
+    pool: &rayon::ThreadPool,
+    shard: Option<Shard>,
+    f: &mut dyn FnMut(Vec<UserData>, Vec<UserSignals>, u64, u64) -> Result<()>,
+) -> Result<()> {
     let n = config.n_users;
     let range = match shard {
         Some(s) => Shard::new(s.index, s.count, n)?.range(n),
@@ -176,15 +202,15 @@ pub fn for_each_chunk_in(
     let mut done = 0u64;
     for (c, chunk) in mine.chunks(CHUNK).enumerate() {
         let base = range.start + (c * CHUNK) as u64;
-        let part: Vec<UserData> = pool.install(|| {
+        let (users, signals): (Vec<UserData>, Vec<UserSignals>) = pool.install(|| {
             chunk
                 .par_iter()
                 .enumerate()
-                .map(|(i, slot)| user(config.seed, base + i as u64, n, slot, &w))
-                .collect()
+                .map(|(i, slot)| drawn(config.seed, base + i as u64, n, slot, &w))
+                .unzip()
         });
-        done += part.len() as u64;
-        f(part, done, total)?;
+        done += users.len() as u64;
+        f(users, signals, done, total)?;
     }
     Ok(())
 }

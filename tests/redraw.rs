@@ -113,3 +113,30 @@ fn labels_are_held_only_where_the_data_covers_the_rules() {
         "{missed} users of 200 miss their labels in one month"
     );
 }
+
+/// The signals the generator computed on each user alone, reused by the detector, are the
+/// signals the detector computes on the whole chunk (account indices shifted to the chunk's).
+#[test]
+fn reused_signals_equal_the_detectors_own() {
+    use spendsense_gen::detect::input::Input;
+    use spendsense_gen::detect::{run, run_with};
+    let c = Config::from_value(&serde_json::json!({"n_users": 700, "seed": 11})).unwrap();
+    let pool = generate::pool(Some(2)).unwrap();
+    let mut chunks = 0;
+    generate::for_each_drawn_chunk_in(&c, &pool, None, &mut |users, signals, _, _| {
+        let fresh = run(Input::from_users(&users, c.end_date));
+        let reused = run_with(Input::from_users(&users, c.end_date), Some(signals));
+        assert!(fresh.signals == reused.signals);
+        assert!(fresh.assignments == reused.assignments);
+        assert!(
+            fresh.signals[0]
+                .iter()
+                .any(|s| s.credit.max_card.unwrap_or(0) > 10),
+            "cards past the chunk's first users"
+        );
+        chunks += 1;
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(chunks, 2);
+}

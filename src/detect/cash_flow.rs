@@ -9,7 +9,7 @@ use crate::model::Cents;
 pub const LOW_BALANCE: Cents = 100_00;
 pub const VOLATILE_STD: f64 = 100_00.0;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CashFlow {
     pub has_checking: bool,
     pub days: u32,

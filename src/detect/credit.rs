@@ -7,7 +7,7 @@
 use super::Ctx;
 use crate::model::Cents;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Credit {
     pub cards: u32,
     pub max_utilization: Option<f64>,

@@ -6,7 +6,7 @@
 use super::Ctx;
 use crate::model::Cents;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Income {
     pub payroll_deposits: u32,
     pub total_income: Cents,

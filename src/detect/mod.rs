@@ -139,8 +139,11 @@ pub fn dollars(c: Cents) -> String {
     format!("{}${digits}.{cents:02}", if neg { "-" } else { "" })
 }
 
+/// One user's signals in every window of [`WINDOWS`], in that order.
+pub type UserSignals = [Signals; WINDOWS.len()];
+
 /// All five signal families of one user for one window.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Signals {
     pub window: u32,
     pub subscriptions: subscriptions::Subscriptions,
@@ -157,7 +160,7 @@ pub fn signals(input: &Input, user: usize, window: u32) -> Signals {
 
 /// The signals of every window in [`WINDOWS`] for one user (the recurring merchants, which do not
 /// depend on the window, found once).
-pub fn all_signals(input: &Input, user: usize) -> [Signals; WINDOWS.len()] {
+pub fn all_signals(input: &Input, user: usize) -> UserSignals {
     let recurring = subscriptions::Recurring::find(&Ctx::new(input, user, WINDOWS[0]));
     WINDOWS.map(|w| signals_with(&Ctx::new(input, user, w), &recurring))
 }
@@ -189,12 +192,23 @@ mod tests {
 /// look-back the `days` of data cover ([`checkable`]). The generator holds every user it writes
 /// to this ([`crate::generate::user`]).
 pub fn shows_its_label(user: &crate::model::UserData, end: NaiveDate, days: u32) -> bool {
+    check_label(user, end, days).1
+}
+
+/// [`shows_its_label`], with the user's signals in every window (as [`all_signals`] gives them
+/// for a one-user input: its first account is account 0).
+pub fn check_label(
+    user: &crate::model::UserData,
+    end: NaiveDate,
+    days: u32,
+) -> (UserSignals, bool) {
     let input = Input::from_users(std::slice::from_ref(user), end);
     let signals = all_signals(&input, 0);
-    WINDOWS.iter().zip(&signals).all(|(&window, s)| {
+    let holds = WINDOWS.iter().zip(&signals).all(|(&window, s)| {
         !checkable(window, days)
             || personas::evaluate(&input, s).0 == report::observable(user.label.personas, window)
-    })
+    });
+    (signals, holds)
 }
 
 /// Whether `days` of data hold everything the rules read for a window: the window itself and the
@@ -214,15 +228,43 @@ pub struct Detection {
 
 /// Runs the detector over every user (in parallel; the result is in user order).
 pub fn run(input: Input) -> Detection {
+    run_with(input, None)
+}
+
+/// [`run`], taking each user's signals from `known` when given (one per user of `input`, in
+/// order, each computed on the user alone, as [`check_label`] does) instead of computing them
+/// again: the same detection, since a user's signals read only its own records.
+pub fn run_with(input: Input, known: Option<Vec<UserSignals>>) -> Detection {
     use rayon::prelude::*;
-    let per_user: Vec<_> = (0..input.users.len())
-        .into_par_iter()
-        .map(|u| {
-            let s = all_signals(&input, u);
-            let a = s.each_ref().map(|sig| personas::assign(&input, u, sig));
-            (s, a)
-        })
-        .collect();
+    let assign = |u: usize, s: UserSignals| {
+        let a = s.each_ref().map(|sig| personas::assign(&input, u, sig));
+        (s, a)
+    };
+    let per_user: Vec<_> = match known {
+        Some(known) => {
+            assert_eq!(
+                known.len(),
+                input.users.len(),
+                "one set of signals per user"
+            );
+            known
+                .into_par_iter()
+                .enumerate()
+                .map(|(u, mut s)| {
+                    // Account indices count from the user's first account in `input`.
+                    let first = input.users[u].accounts.first().copied().unwrap_or(0);
+                    for sig in &mut s {
+                        sig.credit.max_card = sig.credit.max_card.map(|a| a + first);
+                    }
+                    assign(u, s)
+                })
+                .collect()
+        }
+        None => (0..input.users.len())
+            .into_par_iter()
+            .map(|u| assign(u, all_signals(&input, u)))
+            .collect(),
+    };
     let mut signals: Vec<Vec<Signals>> = WINDOWS.iter().map(|_| Vec::new()).collect();
     let mut assignments: Vec<Vec<personas::Assignment>> =
         WINDOWS.iter().map(|_| Vec::new()).collect();

@@ -21,7 +21,7 @@ pub const PRIORITY: [Persona; 5] = [
 /// Pay gaps over 45 days cannot be seen in a window shorter than this.
 pub const VARIABLE_INCOME_MIN_WINDOW: u32 = 46;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Assignment {
     pub user: usize,
     pub window: u32,

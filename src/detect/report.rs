@@ -392,7 +392,7 @@ mod tests {
         let ds = crate::generate(&config, Some(2), &mut |_, _| Ok(())).unwrap();
         let mut acc = Acc::new(config.end_date);
         for chunk in ds.users.chunks(crate::generate::CHUNK) {
-            acc.add(&crate::sink::detect_chunk(&config, chunk).unwrap());
+            acc.add(&crate::sink::detect_chunk(&config, chunk, None).unwrap());
         }
         let report = acc.finish();
         for w in ["30d", "180d"] {
@@ -435,7 +435,7 @@ mod tests {
             }))
             .unwrap();
             let ds = crate::generate(&config, Some(1), &mut |_, _| Ok(())).unwrap();
-            let report = build(&crate::sink::detect_chunk(&config, &ds.users).unwrap());
+            let report = build(&crate::sink::detect_chunk(&config, &ds.users, None).unwrap());
             assert_eq!(
                 report["data_start"],
                 json!(crate::model::iso_date(config.start_date()))
@@ -466,7 +466,7 @@ mod tests {
     fn small_runs_list_every_edge_case() {
         let config = Config::from_value(&serde_json::json!({"n_users": 100, "seed": 42})).unwrap();
         let ds = crate::generate(&config, Some(1), &mut |_, _| Ok(())).unwrap();
-        let report = build(&crate::sink::detect_chunk(&config, &ds.users).unwrap());
+        let report = build(&crate::sink::detect_chunk(&config, &ds.users, None).unwrap());
         let text = summary(&report);
         let n = report["windows"]["30d"]["edge_case_users"]["users"]
             .as_u64()

@@ -7,7 +7,7 @@ use super::Ctx;
 use crate::model::Cents;
 use chrono::Duration;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Savings {
     pub savings_accounts: u32,
     pub net_inflow: Cents,

@@ -16,7 +16,7 @@ const NOT_MERCHANT_SPEND: [&str; 5] = [
     "BANK_FEES",
 ];
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Subscriptions {
     pub recurring_merchants: u32,
     /// Their names, sorted.

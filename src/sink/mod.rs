@@ -19,7 +19,7 @@ pub mod sqlite;
 
 use crate::config::{Config, Format};
 use crate::detect::input::Input;
-use crate::detect::{report, Detection};
+use crate::detect::{report, Detection, UserSignals};
 use crate::error::{Error, Result};
 use crate::generate::{Dataset, Shard, CHUNK};
 use crate::model::UserData;
@@ -235,16 +235,26 @@ impl Tally {
     }
 }
 
-/// Runs the detector on one chunk of users (its windows end on the run's end date).
-pub fn detect_chunk(config: &Config, users: &[UserData]) -> Result<Detection> {
-    Ok(crate::detect::run(Input::from_users(
-        users,
-        config.end_date,
-    )))
+/// Runs the detector on one chunk of users (its windows end on the run's end date), reusing
+/// their signals when the generator computed them.
+pub fn detect_chunk(
+    config: &Config,
+    users: &[UserData],
+    signals: Option<Vec<UserSignals>>,
+) -> Result<Detection> {
+    Ok(crate::detect::run_with(
+        Input::from_users(users, config.end_date),
+        signals,
+    ))
 }
 
-/// A chunk of users: borrowed from an in-memory dataset, or owned fresh from the generator.
-pub type Chunk<'a> = Cow<'a, [UserData]>;
+/// A chunk of users: borrowed from an in-memory dataset, or owned fresh from the generator, with
+/// the signals the generator computed when it held them to their labels
+/// ([`crate::generate::drawn`]).
+pub struct Chunk<'a> {
+    pub users: Cow<'a, [UserData]>,
+    pub signals: Option<Vec<UserSignals>>,
+}
 
 /// Where chunks come from: calls its argument with each chunk, in user order.
 pub type Source<'a, 's> =
@@ -290,9 +300,12 @@ pub fn drive<'s>(
             })
         });
         let detector = scope.spawn(move || -> Result<()> {
-            for chunk in rx {
+            for mut chunk in rx {
                 let det = if detect {
-                    Some(in_pool(pool, || detect_chunk(config, &chunk))?)
+                    let signals = chunk.signals.take();
+                    Some(in_pool(pool, || {
+                        detect_chunk(config, &chunk.users, signals)
+                    })?)
                 } else {
                     None
                 };
@@ -306,7 +319,7 @@ pub fn drive<'s>(
                     acc.add(det);
                 }
                 let results: Vec<Result<()>> = std::thread::scope(|s| {
-                    let (chunk, det) = (&chunk, det.as_ref());
+                    let (chunk, det) = (&chunk.users, det.as_ref());
                     let handles: Vec<_> = writers
                         .iter_mut()
                         .map(|w| s.spawn(move || in_pool(pool, || w.write(chunk, det))))
@@ -317,7 +330,7 @@ pub fn drive<'s>(
                         .collect()
                 });
                 results.into_iter().collect::<Result<Vec<()>>>()?;
-                tally.add(&chunk);
+                tally.add(&chunk.users);
                 check(tally.users, 0)?;
             }
             Ok(())
@@ -358,7 +371,10 @@ fn dataset_chunks<'s>(
 ) -> impl FnMut(&mut dyn FnMut(Chunk<'s>) -> Result<()>) -> Result<()> + Send + 's {
     move |f| {
         for c in ds.users.chunks(CHUNK) {
-            f(Cow::Borrowed(c))?;
+            f(Chunk {
+                users: Cow::Borrowed(c),
+                signals: None,
+            })?;
         }
         Ok(())
     }
@@ -462,9 +478,17 @@ pub fn write_stream(
     let total = run.user_range().end - run.user_range().start;
     let pool = crate::generate::pool(threads)?;
     let mut source = |f: &mut dyn FnMut(Chunk<'static>) -> Result<()>| {
-        crate::generate::for_each_chunk_in(config, &pool, shard, &mut |chunk, _, _| {
-            f(Cow::Owned(chunk))
-        })
+        crate::generate::for_each_drawn_chunk_in(
+            config,
+            &pool,
+            shard,
+            &mut |users, signals, _, _| {
+                f(Chunk {
+                    users: Cow::Owned(users),
+                    signals: Some(signals),
+                })
+            },
+        )
     };
     let mut progress = |users: u64, _: u64| check(users, total);
     write_run(
