@@ -232,6 +232,19 @@ def test_report_from_a_csv_folder(tmp_path: Path) -> None:
     assert str(data / "csv") in text
 
 
+def test_report_says_when_the_data_is_shorter_than_a_window(folder_report: Path, tmp_path: Path) -> None:
+    """Two months of data cover neither window's rules (90 days for the 30-day window): the
+    matrices say so, where labels and detection can disagree. The default run covers both."""
+    note = "short of what this window&#x27;s rules read"
+    ds = ssg.generate(n_users=12, seed=5, months=2)
+    ds.report(tmp_path / "short.html")
+    text = (tmp_path / "short.html").read_text(encoding="utf-8")
+    start = str(ds.summary()["start_date"])
+    assert text.count(note) == 2, text[:2000]
+    assert f"The data starts {start}" in text
+    assert note not in folder_report.read_text(encoding="utf-8")
+
+
 def test_report_refuses_to_replace_a_file(written: Written, tmp_path: Path) -> None:
     out = tmp_path / "report.html"
     out.write_text("mine", encoding="utf-8")

@@ -945,6 +945,12 @@ def _section_matrices(inp: ReportInputs) -> str:
         )
         if hidden:
             caption += f" Not observable in {w} days, so never detected in this window: {', '.join(hidden)}."
+        if rep.get("covered") is False:
+            start = inp.detector.get("data_start") or "?"
+            caption += (
+                f" The data starts {start}, short of what this window's rules read ({max(w, 90)} days):"
+                " personas can be missed here, and the generator does not hold its labels to this window."
+            )
         conf = rep.get("confusion", {})
         conf_rows = []
         for p in PERSONAS:
