@@ -1,10 +1,11 @@
 //! How many users of a run are drawn again because their first draw's data would not show exactly
 //! their labelled personas (`generate::user`), and which ones: `cargo run --release --example
 //! draws -- --users 100000 [--seed 42] [--months 7]`. Prints the count, the share and the users
-//! (index, draws, archetype) it needed.
+//! (index, draws, archetype) it needed, with what the first draw showed in each window.
 
 use rayon::prelude::*;
 use spendsense_gen::{detect, generate, plan, sim, Config};
+use std::io::Write;
 
 fn main() {
     let mut users = 100_000u64;
@@ -44,13 +45,43 @@ fn main() {
             (draws > 1).then(|| (i, draws, slot.archetype.as_str()))
         })
         .collect();
-    println!(
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(
+        out,
         "draws: {users} users, seed {seed}, {months} months: {} drawn again ({:.4} %), {:.1} s",
         redrawn.len(),
         100.0 * redrawn.len() as f64 / users as f64,
         t.elapsed().as_secs_f64()
     );
     for (i, draws, archetype) in redrawn {
-        println!("  user {i}: {draws} draws ({archetype})");
+        // What the first draw showed, window by window.
+        let first = sim::simulate_draw(seed, i as u64, users, &slots[i], &w, false, 0).data;
+        let input = detect::input::Input::from_users(std::slice::from_ref(&first), w.end());
+        let signals = detect::all_signals(&input, 0);
+        let shown: Vec<String> = detect::WINDOWS
+            .iter()
+            .zip(&signals)
+            .map(|(&window, s)| {
+                let want = detect::report::observable(first.label.personas, window);
+                let got = detect::personas::evaluate(&input, s).0;
+                let cf = &s.cash_flow;
+                format!(
+                    "{window}d label [{}] detected [{}] (under $100 {}/{} days, sd ${:.0})",
+                    want.join(),
+                    got.join(),
+                    cf.days_below_100,
+                    cf.days,
+                    cf.balance_std / 100.0
+                )
+            })
+            .collect();
+        let line = format!(
+            "  user {i}: {draws} draws ({archetype}); first draw: {}",
+            shown.join("; ")
+        );
+        // Stop quietly when the reader has gone (`| head`).
+        if writeln!(out, "{line}").is_err() {
+            return;
+        }
     }
 }
