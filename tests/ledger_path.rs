@@ -3,7 +3,7 @@
 //! sign) reproduces the path the simulation recorded, day by day, back to the opening balance.
 
 use spendsense_gen::model::{AccountType, Cents};
-use spendsense_gen::sim::simulate_user;
+use spendsense_gen::sim::simulate_draw;
 use spendsense_gen::{generate, plan, Config};
 
 #[test]
@@ -13,7 +13,7 @@ fn rebuilt_balances_reproduce_the_simulated_path() {
         let slots = plan::build(&c).unwrap();
         let w = generate::window(&c);
         for (i, slot) in slots.iter().enumerate() {
-            let s = simulate_user(seed, i as u64, n, slot, &w, true);
+            let s = simulate_draw(seed, i as u64, n, slot, &w, true, 0);
             let recorded = s.daily.as_ref().unwrap();
             for (k, a) in s.data.accounts.iter().enumerate() {
                 let sign: Cents = match a.account_type() {

@@ -566,21 +566,10 @@ fn mask(rng: &mut ChaCha8Rng, used: &mut Vec<String>) -> String {
     }
 }
 
-/// Simulates user `index` of a run of `n_users` (its first draw; see [`simulate_draw`]).
-pub fn simulate_user(
-    seed: u64,
-    index: u64,
-    n_users: u64,
-    slot: &Slot,
-    w: &Window,
-    record_daily: bool,
-) -> Simulated {
-    simulate_draw(seed, index, n_users, slot, w, record_daily, 0)
-}
-
-/// Draw `draw` of user `index`: draw 0 is [`simulate_user`]; a later draw keeps the user's
-/// demographics (name, age, region: drawn first from the user's own stream) and simulates the
-/// rest from [`redraw_rng`]`(seed, index, draw)`.
+/// Simulates draw `draw` of user `index` of a run of `n_users`. Draw 0 comes from the user's own
+/// stream, [`user_rng`]`(seed, index)`; a later one (`crate::generate::user` asks for it when a
+/// draw misses its labels) keeps the user's demographics (name, age, region: drawn first from
+/// that stream) and simulates the rest from [`redraw_rng`]`(seed, index, draw)`.
 pub fn simulate_draw(
     seed: u64,
     index: u64,
