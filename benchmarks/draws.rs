@@ -1,6 +1,6 @@
 //! How many users of a run are drawn again because their first draw's data would not show exactly
 //! their labelled personas (`generate::user`), and which ones: `cargo run --release --example
-//! draws -- --users 100000 [--seed 42] [--months 7]`. Prints the count, the share and the users
+//! draws -- --users 100000 [--seed 42] [--months 7] [--mix even|JSON] [--end-date 2024-02-29]`. Prints the count, the share and the users
 //! (index, draws, archetype) it needed, with what the first draw showed in each window.
 
 use rayon::prelude::*;
@@ -11,6 +11,8 @@ fn main() {
     let mut users = 100_000u64;
     let mut seed = 42u64;
     let mut months = 7u32;
+    let mut mix = "default".to_string();
+    let mut end_date = "2025-10-31".to_string();
     let args: Vec<String> = std::env::args().skip(1).collect();
     for pair in args.chunks(2) {
         let value = pair.get(1).expect("every option takes a value");
@@ -18,11 +20,19 @@ fn main() {
             "--users" => users = value.parse().expect("--users N"),
             "--seed" => seed = value.parse().expect("--seed S"),
             "--months" => months = value.parse().expect("--months M"),
+            "--mix" => mix = value.clone(),
+            "--end-date" => end_date = value.clone(),
             other => panic!("unknown option {other}"),
         }
     }
+    // A preset name, or the configuration's JSON form: '{"counts": {"edge_cases": 500}}'.
+    let mix: serde_json::Value = if mix.starts_with('{') {
+        serde_json::from_str(&mix).expect("--mix as JSON")
+    } else {
+        mix.into()
+    };
     let config = Config::from_value(&serde_json::json!({
-        "n_users": users, "seed": seed, "months": months
+        "n_users": users, "seed": seed, "months": months, "mix": mix, "end_date": end_date
     }))
     .expect("a valid configuration");
     let slots = plan::build(&config).expect("a plan");
