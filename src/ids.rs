@@ -16,8 +16,9 @@ pub fn user_rng(seed: u64, index: u64) -> ChaCha8Rng {
 }
 
 /// The stream of draw `draw` (1, 2, ...) of user `index`, for a user drawn again because its first
-/// draw's data would not show exactly its labelled personas (`generate::user`). Keyed apart from
-/// every [`user_rng`] key by mixing the seed with the draw number; stream `index` as there.
+/// draw's data would not show exactly its labelled personas (`generate::user`). Its key mixes the
+/// seed with the draw number, so no user of the same run draws from it; stream `index` as in
+/// [`user_rng`].
 pub fn redraw_rng(seed: u64, index: u64, draw: u32) -> ChaCha8Rng {
     let mut r =
         ChaCha8Rng::seed_from_u64(mix64(seed ^ mix64(REDRAW_KEY.wrapping_add(draw as u64))));
