@@ -129,8 +129,8 @@ pub const MAX_DRAWS: u32 = 16;
 
 /// User `index` of a run of `n_users`, as every output has it: simulated, then held to its labels
 /// by the detector's own rules on its records ([`crate::detect::shows_its_label`]). A draw whose
-/// data would show other personas in a window (rare: a few users in 100,000, where a card payment
-/// or a bill lands on a thin checking balance) is discarded and the user simulated again from
+/// data would show other personas in a window (rare: a few users in 100,000, where a payment
+/// lands on a thin checking balance) is discarded and the user simulated again from
 /// its next stream ([`crate::sim::simulate_draw`]), so the labels are true of every user written.
 /// Which draw is kept depends only on the seed, the user's index and the window, never on
 /// threads or shards.

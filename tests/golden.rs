@@ -23,15 +23,15 @@ const GOLDEN: [(&str, &str); 5] = [
     ),
     (
         "accounts",
-        "be0cb71e763945ff7a382fffed4d7f81ac952595a13eaf7c2687f8980bb3e10a",
+        "fabf7c99c4a3a4721bf397ff4ed85366ac097201f75f4fba305bc517c2e53af2",
     ),
     (
         "transactions",
-        "55b50ed34c887a086b717af675afa9215e5c87f4172378418b664249edd8e25a",
+        "cfb65de6e0ae39b62d910da6295456576d9c958d7daaaebd8a6024c5eb691b13",
     ),
     (
         "liabilities",
-        "e1850a56e532bf607d842fc416d400e5e38585fa48640b1c6a740aac48863e61",
+        "865e3ecba0a121b2edbbc1b38c1cd6f84373258f14c2c0532016be9586f4d310",
     ),
     (
         "user_labels",

@@ -1,5 +1,5 @@
 //! Labels hold for every user written, not just most: a user whose first draw's data would show
-//! other personas than its label is drawn again (`generate::user`). The four users below are the
+//! other personas than its label is drawn again (`generate::user`). The two users below are the
 //! ones of 100,000 (seed 42, the default configuration) whose first draw fails; each is read
 //! alone, as a one-user shard of that run, so the test stays fast.
 
@@ -10,22 +10,14 @@ use spendsense_gen::{plan, Config};
 
 const USERS: u64 = 100_000;
 /// (user index, what its first draw shows against the label).
-const FIRST_DRAW_FAILS: [(u64, &str); 4] = [
+const FIRST_DRAW_FAILS: [(u64, &str); 2] = [
     (
         31393,
-        "a card payment leaves checking under $100 for 12 of the last 30 days",
+        "a contract earner's card payment leaves checking under $100 for 12 of the last 30 days",
     ),
     (
         55455,
         "stressed, but the balance does not swing $100 in the last 30 days",
-    ),
-    (
-        90029,
-        "an overspender overdrawn by a card payment each month",
-    ),
-    (
-        93572,
-        "a card payment leaves checking under $100 for 9 of the last 30 days",
     ),
 ];
 

@@ -111,20 +111,25 @@ impl Card {
         (self.statement.due - lead).max(self.statement.date + Duration::days(1))
     }
 
-    /// Payment due today (paired transfer checking -> card), before the day's purchases.
-    pub fn pay(
-        &mut self,
-        date: NaiveDate,
-        day: u16,
-        checking: u8,
-        w: &Window,
-        ledger: &mut Ledger,
-    ) {
-        if date != self.pay_day().max(w.start) || self.statement.balance <= 0 {
-            return;
+    /// What the user will pay from checking on this statement's payment day, if that day is in
+    /// `(today, until)` (for a payer who does not pay in full, whose card balance is not already
+    /// kept aside as spent money): the amount a budgeting user keeps for it.
+    pub fn payment_ahead(&self, today: NaiveDate, until: NaiveDate, w: &Window) -> Cents {
+        let day = self.pay_day().max(w.start);
+        if self.plan.pay == PayBehavior::Full
+            || day <= today
+            || day >= until
+            || self.statement.balance <= 0
+        {
+            return 0;
         }
+        (self.target(w) - self.paid_since_statement).max(0)
+    }
+
+    /// The amount the plan pays on the current statement.
+    fn target(&self, w: &Window) -> Cents {
         let s = self.statement;
-        let target = match self.plan.pay {
+        match self.plan.pay {
             PayBehavior::Full => s.balance,
             PayBehavior::Minimum => s.minimum,
             PayBehavior::Partial(k) => ((s.minimum as f64 * k).round() as Cents).min(s.balance),
@@ -137,8 +142,22 @@ impl Card {
                     s.minimum
                 }
             }
-        };
-        let amount = target - self.paid_since_statement;
+        }
+    }
+
+    /// Payment due today (paired transfer checking -> card), before the day's purchases.
+    pub fn pay(
+        &mut self,
+        date: NaiveDate,
+        day: u16,
+        checking: u8,
+        w: &Window,
+        ledger: &mut Ledger,
+    ) {
+        if date != self.pay_day().max(w.start) || self.statement.balance <= 0 {
+            return;
+        }
+        let amount = self.target(w) - self.paid_since_statement;
         if amount <= 0 {
             return;
         }

@@ -458,23 +458,33 @@ impl Sim<'_> {
                 card.pay(date, day, self.checking, &self.w, &mut self.ledger);
             }
             // The day's floor for purchases that can be declined (life events and everyday):
-            // stressed users spend down on planned low days; contract earners keep their bills
-            // due before the next payment aside.
+            // stressed users spend down on planned low days; others keep aside the card payments
+            // they will make from checking before the next payday (a partial or minimum payer's
+            // card balance is not money already spent), and contract earners their bills too.
             let is_low = low.get(day as usize).copied().unwrap_or(false);
+            let next = deposits
+                .get(next_deposit)
+                .map(|d| d.day)
+                .unwrap_or(self.w.n_days);
             let floor = if p.stress.is_some() {
                 if is_low {
                     5_00
                 } else {
                     p.floor
                 }
-            } else if p.pay.schedule == PaySchedule::Contract {
-                let next = deposits
-                    .get(next_deposit)
-                    .map(|d| d.day)
-                    .unwrap_or(self.w.n_days);
-                p.floor + self.bills_due(day + 1, next)
             } else {
-                p.floor
+                let until = self.w.date(next);
+                let cards: Cents = self
+                    .cards
+                    .iter()
+                    .map(|c| c.payment_ahead(date, until, &self.w))
+                    .sum();
+                let bills = if p.pay.schedule == PaySchedule::Contract {
+                    self.bills_due(day + 1, next)
+                } else {
+                    0
+                };
+                p.floor + cards + bills
             };
             // 6. life events
             for e in &p.events {
