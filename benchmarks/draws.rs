@@ -42,16 +42,7 @@ fn main() {
         .par_iter()
         .enumerate()
         .filter_map(|(i, slot)| {
-            let mut draws = 0;
-            loop {
-                let data = sim::simulate_draw(seed, i as u64, users, slot, &w, false, draws).data;
-                draws += 1;
-                if draws == generate::MAX_DRAWS
-                    || detect::shows_its_label(&data, w.end(), w.n_days as u32)
-                {
-                    break;
-                }
-            }
+            let draws = generate::drawn(seed, i as u64, users, slot, &w).draws;
             (draws > 1).then(|| (i, draws, slot.archetype.as_str()))
         })
         .collect();

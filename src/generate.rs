@@ -135,25 +135,31 @@ pub const MAX_DRAWS: u32 = 16;
 /// Which draw is kept depends only on the seed, the user's index and the window, never on
 /// threads or shards.
 pub fn user(seed: u64, index: u64, n_users: u64, slot: &Slot, w: &Window) -> UserData {
-    drawn(seed, index, n_users, slot, w).0
+    drawn(seed, index, n_users, slot, w).data
 }
 
-/// [`user`], with the signals the check computed (for the detector to reuse:
-/// [`crate::detect::run_with`]).
-pub fn drawn(
-    seed: u64,
-    index: u64,
-    n_users: u64,
-    slot: &Slot,
-    w: &Window,
-) -> (UserData, UserSignals) {
-    let mut draw = 0;
+/// A user as [`user`] keeps it, with what the check found on the way.
+pub struct Drawn {
+    pub data: UserData,
+    /// The signals the check computed (for the detector to reuse: [`crate::detect::run_with`]).
+    pub signals: UserSignals,
+    /// How many draws it took: 1 when the first draw held its labels.
+    pub draws: u32,
+}
+
+/// [`user`], with its signals and the number of draws.
+pub fn drawn(seed: u64, index: u64, n_users: u64, slot: &Slot, w: &Window) -> Drawn {
+    let mut draws = 0;
     loop {
-        let data = simulate_draw(seed, index, n_users, slot, w, false, draw).data;
-        draw += 1;
+        let data = simulate_draw(seed, index, n_users, slot, w, false, draws).data;
+        draws += 1;
         let (signals, holds) = crate::detect::check_label(&data, w.end(), w.n_days as u32);
-        if holds || draw == MAX_DRAWS {
-            return (data, signals);
+        if holds || draws == MAX_DRAWS {
+            return Drawn {
+                data,
+                signals,
+                draws,
+            };
         }
     }
 }
@@ -206,7 +212,10 @@ pub fn for_each_drawn_chunk_in(
             chunk
                 .par_iter()
                 .enumerate()
-                .map(|(i, slot)| drawn(config.seed, base + i as u64, n, slot, &w))
+                .map(|(i, slot)| {
+                    let d = drawn(config.seed, base + i as u64, n, slot, &w);
+                    (d.data, d.signals)
+                })
                 .unzip()
         });
         done += users.len() as u64;
