@@ -947,8 +947,9 @@ def _section_matrices(inp: ReportInputs) -> str:
             caption += f" Not observable in {w} days, so never detected in this window: {', '.join(hidden)}."
         if rep.get("covered") is False:
             start = inp.detector.get("data_start") or "?"
+            need = rep.get("days_needed")
             caption += (
-                f" The data starts {start}, short of what this window's rules read ({max(w, 90)} days):"
+                f" The data starts {start}, short of what this window's rules read ({need} days):"
                 " personas can be missed here, and the generator does not hold its labels to this window."
             )
         conf = rep.get("confusion", {})

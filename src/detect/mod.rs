@@ -215,7 +215,13 @@ pub fn check_label(
 /// recurring merchants' 90-day look-back. Shorter data (a run of `months` 1 or 2, or under 6 for
 /// the 180-day window) cannot show every persona, and its labels are not held to the rules.
 pub fn checkable(window: u32, days: u32) -> bool {
-    days >= window.max(subscriptions::LOOKBACK_DAYS as u32)
+    days >= days_needed(window)
+}
+
+/// The days of data a window's rules read: the window, and at least the recurring merchants'
+/// look-back.
+pub fn days_needed(window: u32) -> u32 {
+    window.max(subscriptions::LOOKBACK_DAYS as u32)
 }
 
 /// Signals and assignments of every user, per window (index into [`WINDOWS`]).

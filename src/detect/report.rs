@@ -218,6 +218,7 @@ impl Acc {
                 "no_consent_users": a.no_consent_users,
                 "not_observable": if window < VARIABLE_INCOME_MIN_WINDOW { json!(["variable_income"]) } else { json!([]) },
                 "covered": covered(window),
+                "days_needed": super::days_needed(window),
             });
             if self.labelled {
                 let mut confusion = Map::new();
@@ -308,15 +309,11 @@ pub fn summary(report: &Value) -> String {
             w["no_consent_users"]
         ));
         if w["covered"] == json!(false) {
-            let need = name
-                .trim_end_matches('d')
-                .parse::<u32>()
-                .unwrap_or(0)
-                .max(super::subscriptions::LOOKBACK_DAYS as u32);
             out.push_str(&format!(
-                "    the data starts {}: shorter than the {need} days this window's rules read, so \
+                "    the data starts {}: shorter than the {} days this window's rules read, so \
                  personas can be missed and labels are not held to them here\n",
-                r["data_start"].as_str().unwrap_or("nowhere")
+                r["data_start"].as_str().unwrap_or("nowhere"),
+                w["days_needed"]
             ));
         }
         if let Some(a) = w.get("agreement") {
@@ -450,9 +447,15 @@ mod tests {
                 json!(covered_180),
                 "{months}"
             );
-            let notes = summary(&report)
-                .matches("labels are not held to them here")
-                .count();
+            assert_eq!(report["windows"]["30d"]["days_needed"], 90);
+            assert_eq!(report["windows"]["180d"]["days_needed"], 180);
+            let text = summary(&report);
+            assert_eq!(
+                text.contains("shorter than the 90 days"),
+                !covered_30,
+                "{months}"
+            );
+            let notes = text.matches("labels are not held to them here").count();
             assert_eq!(
                 notes,
                 !covered_30 as usize + !covered_180 as usize,
