@@ -462,10 +462,6 @@ impl Sim<'_> {
             // they will make from checking before the next payday (a partial or minimum payer's
             // card balance is not money already spent), and contract earners their bills too.
             let is_low = low.get(day as usize).copied().unwrap_or(false);
-            let next = deposits
-                .get(next_deposit)
-                .map(|d| d.day)
-                .unwrap_or(self.w.n_days);
             let floor = if p.stress.is_some() {
                 if is_low {
                     5_00
@@ -473,6 +469,10 @@ impl Sim<'_> {
                     p.floor
                 }
             } else {
+                let next = deposits
+                    .get(next_deposit)
+                    .map(|d| d.day)
+                    .unwrap_or(self.w.n_days);
                 let until = self.w.date(next);
                 let cards: Cents = self
                     .cards
