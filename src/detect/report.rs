@@ -362,10 +362,14 @@ pub fn summary(report: &Value) -> String {
                 ));
             }
             if !all {
-                out.push_str(&format!(
-                    "      (the first {} edge-case users are under \"edge_cases\" in the report)\n",
-                    eu["listed"]
-                ));
+                let listed = eu["listed"].as_u64().unwrap_or(0);
+                out.push_str(&if listed == n_edges {
+                    format!("      (all {listed} are under \"edge_cases\" in the report)\n")
+                } else {
+                    format!(
+                        "      (the first {listed} edge-case users are under \"edge_cases\" in the report)\n"
+                    )
+                });
             }
         }
     }
@@ -419,6 +423,17 @@ mod tests {
             .collect();
         assert_eq!(listed.len(), 1, "{text}");
         assert!(listed[0].contains(&uid) && listed[0].contains("NOT as designed"));
+        // When the report holds every one of them, the summary says "all", not "the first".
+        let mut few = report.clone();
+        for w in ["30d", "180d"] {
+            few["windows"][w]["edge_case_users"]["users"] = json!(LISTED);
+        }
+        let text = summary(&few);
+        assert!(
+            text.contains(&format!("(all {LISTED} are under \"edge_cases\"")),
+            "{text}"
+        );
+        assert!(!text.contains("the first"), "{text}");
     }
 
     /// A window longer than the data is marked, and the summary says why labels can be missed.
