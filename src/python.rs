@@ -12,7 +12,7 @@ use crate::sink::detection::{self, Detected};
 use crate::tables::{for_each_row, ColType, Column, Table, Value};
 use numpy::IntoPyArray;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
+use pyo3::types::PyDict;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
@@ -204,7 +204,7 @@ impl CoreDataset {
     }
 
     /// Columns of one table: NumPy arrays for numbers (float64 dollars, int64, bool, and dates as
-    /// int64 days since 1970-01-01 with i64::MIN for null), lists of str/None for text.
+    /// int64 days since 1970-01-01 with i64::MIN for null), `object` arrays of str/None for text.
     fn table<'py>(&self, py: Python<'py>, table: &str) -> PyResult<Bound<'py, PyDict>> {
         let t = table_of(py, table)?;
         let n: usize = self.inner.users.iter().map(|u| t.row_count(u)).sum();
@@ -336,9 +336,99 @@ fn type_name(ty: ColType) -> &'static str {
     }
 }
 
+/// A text column being collected: each distinct value is stored once and every row holds its
+/// code. Most text columns repeat a few values (currency, channel, category, merchant, account,
+/// user), so NumPy then gets one Python `str` per distinct value, shared by all its rows.
+/// A column whose values turn out mostly distinct (`transaction_id`) stops looking them up and
+/// stores each row's value. See "Tables in Python" in benchmarks/README.md.
+struct TextCol {
+    /// One code per row: an index into the values, or [`TextCol::NULL`].
+    codes: Vec<u32>,
+    /// The values, concatenated: value `i` is `text[starts[i]..starts[i + 1]]`.
+    text: String,
+    starts: Vec<usize>,
+    /// Value -> code while the column is worth deduplicating.
+    index: Option<crate::ids::FastMap<Box<str>, u32>>,
+}
+
+impl TextCol {
+    const NULL: u32 = u32::MAX;
+    /// After this many rows, a column with more than half of them distinct is stored plainly.
+    const PROBE: usize = 4096;
+
+    fn new(rows: usize) -> TextCol {
+        TextCol {
+            codes: Vec::with_capacity(rows),
+            text: String::new(),
+            starts: vec![0],
+            index: Some(Default::default()),
+        }
+    }
+
+    fn value(&self, code: u32) -> &str {
+        &self.text[self.starts[code as usize]..self.starts[code as usize + 1]]
+    }
+
+    fn add(&mut self, s: &str) -> u32 {
+        self.text.push_str(s);
+        self.starts.push(self.text.len());
+        (self.starts.len() - 2) as u32
+    }
+
+    fn push(&mut self, s: Option<&str>) {
+        let Some(s) = s else {
+            self.codes.push(Self::NULL);
+            return;
+        };
+        // Runs (a user's or an account's rows) repeat the last value.
+        if let Some(&last) = self.codes.last() {
+            if last != Self::NULL && self.value(last) == s {
+                self.codes.push(last);
+                return;
+            }
+        }
+        let code = match self.index.as_mut() {
+            Some(index) => match index.get(s) {
+                Some(&c) => c,
+                None => {
+                    let c = (self.starts.len() - 1) as u32;
+                    index.insert(s.into(), c);
+                    self.add(s)
+                }
+            },
+            None => self.add(s),
+        };
+        self.codes.push(code);
+        if self.codes.len() == Self::PROBE && self.starts.len() - 1 > Self::PROBE / 2 {
+            self.index = None;
+        }
+    }
+
+    /// An `object` array of `str` (one object per stored value) and `None`.
+    fn into_pyarray(self, py: Python<'_>) -> Bound<'_, numpy::PyArray1<Py<PyAny>>> {
+        let values: Vec<Py<PyAny>> = (0..self.starts.len() - 1)
+            .map(|i| {
+                pyo3::types::PyString::new(py, self.value(i as u32))
+                    .into_any()
+                    .unbind()
+            })
+            .collect();
+        let none = py.None();
+        let cells: Vec<Py<PyAny>> = self
+            .codes
+            .iter()
+            .map(|&c| match c {
+                Self::NULL => none.clone_ref(py),
+                c => values[c as usize].clone_ref(py),
+            })
+            .collect();
+        cells.into_pyarray(py)
+    }
+}
+
 /// Columns being collected from rows, for NumPy.
 enum Col {
-    Text(Vec<Option<String>>),
+    Text(TextCol),
     I64(Vec<i64>),
     F64(Vec<f64>),
     Bool(Vec<bool>),
@@ -355,7 +445,7 @@ impl Columns {
             .into_iter()
             .map(|(name, c)| {
                 let col = match c.ty {
-                    ColType::Text => Col::Text(Vec::with_capacity(rows)),
+                    ColType::Text => Col::Text(TextCol::new(rows)),
                     ColType::Int | ColType::Date => Col::I64(Vec::with_capacity(rows)),
                     ColType::Money | ColType::Float => Col::F64(Vec::with_capacity(rows)),
                     ColType::Bool => Col::Bool(Vec::with_capacity(rows)),
@@ -372,7 +462,7 @@ impl Columns {
         let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
         for (v, col) in row.iter().zip(self.cols.iter_mut()) {
             match (col, v) {
-                (Col::Text(c), Value::Text(s)) => c.push(Some(s.to_string())),
+                (Col::Text(c), Value::Text(s)) => c.push(Some(s)),
                 (Col::Text(c), _) => c.push(None),
                 (Col::I64(c), Value::Int(i)) => c.push(*i),
                 (Col::I64(c), Value::Date(d)) => c.push((*d - epoch).num_days()),
@@ -386,12 +476,13 @@ impl Columns {
         }
     }
 
-    /// `{name: array}`: NumPy arrays (handed over without a copy), lists for text.
+    /// `{name: array}`: NumPy arrays (numbers handed over without a copy; text as `object`
+    /// arrays).
     fn into_dict(self, py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
         let d = PyDict::new(py);
         for (name, col) in self.names.into_iter().zip(self.cols) {
             match col {
-                Col::Text(v) => d.set_item(name, PyList::new(py, v)?)?,
+                Col::Text(v) => d.set_item(name, v.into_pyarray(py))?,
                 Col::I64(v) => d.set_item(name, v.into_pyarray(py))?,
                 Col::F64(v) => d.set_item(name, v.into_pyarray(py))?,
                 Col::Bool(v) => d.set_item(name, v.into_pyarray(py))?,

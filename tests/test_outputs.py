@@ -72,8 +72,21 @@ def test_numeric_columns_are_not_copies(ds: ssg.Dataset, table: str, column: str
 
 
 def test_text_columns_are_python_objects(ds: ssg.Dataset) -> None:
-    col = ds.transactions["transaction_id"]
-    assert col.dtype == object and col.flags.owndata
+    """Text columns are ``object`` arrays of ``str`` and ``None``; each distinct value of a
+    repetitive column is one Python object shared by its rows (memory grows with the distinct
+    values, not the rows)."""
+    tx = ds.transactions
+    for name in ("transaction_id", "account_id", "pfc_detailed", "merchant_name", "pending_transaction_id"):
+        col = tx[name]
+        assert col.dtype == object and col.shape == tx["amount"].shape, name
+        assert all(v is None or type(v) is str for v in col), name
+    assert all(v is None for v in tx["pending_transaction_id"])
+    merchants = tx["merchant_name"]
+    assert any(v is None for v in merchants) and any(v is not None for v in merchants)
+    for name in ("account_id", "pfc_detailed", "merchant_name", "payment_channel"):
+        col = tx[name]
+        assert len({id(v) for v in col}) == len(set(col)), name
+    assert len(set(tx["transaction_id"])) == len(tx["transaction_id"])
 
 
 def test_tables_are_cached(ds: ssg.Dataset) -> None:
@@ -88,10 +101,17 @@ def test_dates_are_day_numbers_since_epoch(ds: ssg.Dataset) -> None:
     assert str(ds.transactions["date"].min()) >= ds.start_date.isoformat()
 
 
-def test_text_columns_from_core_are_lists(ds: ssg.Dataset) -> None:
-    raw = ds._core.table("accounts")
-    assert isinstance(raw["account_id"], list)
-    assert raw["account_id"] == list(ds.accounts["account_id"])
+@pytest.mark.parametrize("table", ssg.TABLES)
+def test_text_columns_match_the_arrow_export(ds: ssg.Dataset, table: str) -> None:
+    """The NumPy text columns hold the same values, row for row, as the Arrow export (built by a
+    different path in Rust)."""
+    pa = pytest.importorskip("pyarrow")
+    arrow = pa.table(ds.arrow(table))
+    kinds = {c[0]: c[1] for c in ds._core.columns(table)}
+    texts = [c for c, k in kinds.items() if k == "text"]
+    assert texts
+    for c in texts:
+        assert ds.table(table)[c].tolist() == arrow.column(c).to_pylist(), c
 
 
 # -- pandas ------------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ FEATURE_TABLES: list[str]
 
 _Path = Union[str, PathLike[str]]
 _Progress = Optional[Callable[[int, int], object]]
-_Columns = dict[str, Union[np.ndarray[Any, Any], list[Optional[str]]]]
+_Columns = dict[str, np.ndarray[Any, Any]]
 
 @final
 class CoreDataset:

@@ -180,6 +180,11 @@ class Dataset:
     def to_pandas(self, table: Optional[str] = None) -> Any:
         """A ``pandas.DataFrame`` of one table, or a dict of all five when ``table`` is None.
 
+        Built from the NumPy columns of :meth:`table`, so the dtypes do not depend on whether
+        pyarrow is installed. With pandas 3 and a large table, ``ds.to_arrow(name).to_pandas()``
+        is several times faster (pandas then takes Arrow's strings as they are; dates come as
+        ``datetime64[ms]`` with ``date_as_object=False``).
+
         Requires pandas (``pip install 'spendsense-gen[pandas]'``).
         """
         try:

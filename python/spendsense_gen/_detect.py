@@ -40,9 +40,8 @@ def columns_to_numpy(raw: Mapping[str, Any], kinds: Mapping[str, str]) -> dict[s
     for col, values in raw.items():
         kind = kinds[col]
         if kind == "text":
-            arr = np.empty(len(values), dtype=object)
-            arr[:] = values
-            cols[col] = arr
+            assert isinstance(values, np.ndarray) and values.dtype == object
+            cols[col] = values
         elif kind == "date":
             assert isinstance(values, np.ndarray)
             cols[col] = values.view("datetime64[D]")
