@@ -42,6 +42,17 @@ pub enum Error {
         /// The readable summary of the report.
         summary: String,
     },
+    /// Reading the data back would need more memory than this process may use
+    /// (`ingest::memory`). Maps to `DataTooLargeError(MemoryError)`.
+    #[error("{path}: {message}")]
+    TooLarge {
+        path: PathBuf,
+        /// Estimated bytes.
+        needed: u64,
+        /// The limit, in bytes.
+        limit: u64,
+        message: String,
+    },
     /// The run was interrupted (Ctrl-C) before it finished; nothing was left at the target path.
     #[error("interrupted: no output was written")]
     Interrupted,

@@ -53,6 +53,14 @@ fn py_err(py: Python<'_>, e: Error) -> PyErr {
                 summary.as_str(),
             ))
         }),
+        Error::TooLarge {
+            path,
+            needed,
+            limit,
+            ..
+        } => module
+            .getattr("DataTooLargeError")
+            .and_then(|c| c.call1((msg, path.to_string_lossy().to_string(), *needed, *limit))),
         Error::Interrupted => return pyo3::exceptions::PyKeyboardInterrupt::new_err(msg),
     };
     match made {

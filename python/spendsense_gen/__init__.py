@@ -33,6 +33,7 @@ from ._report import write_report
 from ._validate import RULES, Check, Finding, LoadResult, ValidationReport, load, validate
 from .errors import (
     ConfigFileError,
+    DataTooLargeError,
     InvalidDataError,
     InvalidParameterError,
     OutputError,
@@ -74,4 +75,5 @@ __all__ = [
     "OutputExistsError",
     "OutputError",
     "InvalidDataError",
+    "DataTooLargeError",
 ]

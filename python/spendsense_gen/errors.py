@@ -84,6 +84,24 @@ class InvalidDataError(SpendSenseError, ValueError):
         self.summary = summary
 
 
+class DataTooLargeError(SpendSenseError, MemoryError):
+    """Reading data back (``validate``, ``load``, ``detect`` on a path) would need more memory
+    than this process may use, so nothing was read. The limit is the memory available, or the
+    environment variable ``SPENDSENSE_GEN_MEMORY_LIMIT`` (a size such as ``16G``, or ``off``).
+
+    Attributes:
+        path: the data's path.
+        needed: the estimated bytes.
+        limit: the limit, in bytes.
+    """
+
+    def __init__(self, message: str, path: str, needed: int, limit: int) -> None:
+        super().__init__(message)
+        self.path = path
+        self.needed = needed
+        self.limit = limit
+
+
 __all__ = [
     "SpendSenseError",
     "InvalidParameterError",
@@ -92,4 +110,5 @@ __all__ = [
     "OutputExistsError",
     "OutputError",
     "InvalidDataError",
+    "DataTooLargeError",
 ]

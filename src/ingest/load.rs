@@ -152,6 +152,7 @@ pub fn load(from: &Path, db: &Path, check: Check) -> Result<Loaded> {
             "a folder of CSV or Parquet files or a users.json file",
         ));
     }
+    super::memory::check(super::memory::Reader::Load, kind, from)?;
     if db.is_dir() {
         return Err(Error::invalid(
             "db",

@@ -10,10 +10,12 @@
 //! - `report.rs`: findings, rules, the report (JSON and summary).
 //! - `load.rs`: the loader.
 //! - `plaid_ref.rs`: Plaid's enumerations and taxonomy (copies of Plaid's files).
+//! - `memory.rs`: the check, before reading, that the data fits in memory.
 
 pub mod check;
 pub mod json_rows;
 pub mod load;
+pub mod memory;
 pub mod parquet;
 pub mod plaid_ref;
 pub mod report;
@@ -31,6 +33,7 @@ use std::path::Path;
 /// Problems with the data are in the report; `Err` only when `path` is not something to read.
 pub fn validate(path: &Path) -> Result<Report> {
     let kind = Kind::detect(path)?;
+    memory::check(memory::Reader::Validate, kind, path)?;
     let mut checker = check::Checker::new(kind);
     let meta = source::scan(kind, path, &mut checker)?;
     let window = checker.finish(&meta, None, true);

@@ -9,6 +9,7 @@ use crate::detect::input::{CsvSource, Input, ParquetSource, SqliteSource};
 use crate::detect::{report, Detection};
 use crate::error::{Error, Result};
 use crate::generate::Dataset;
+use crate::ingest::memory;
 use crate::ingest::source::{source_in, table_folder, Kind};
 use chrono::NaiveDate;
 use serde_json::Value;
@@ -56,9 +57,13 @@ pub fn read_path(path: &Path, end: Option<NaiveDate>) -> Result<Input> {
     if path.is_dir() {
         return match table_folder(path) {
             Some(Kind::Parquet) => {
+                memory::check(memory::Reader::Detect, Kind::Parquet, path)?;
                 Input::read(&mut ParquetSource(path), end).map_err(|e| naming(path, e))
             }
-            Some(_) => Input::read(&mut CsvSource(path), end).map_err(|e| naming(path, e)),
+            Some(_) => {
+                memory::check(memory::Reader::Detect, Kind::Csv, path)?;
+                Input::read(&mut CsvSource(path), end).map_err(|e| naming(path, e))
+            }
             None => {
                 let hint = source_in(path, false)
                     .map(|p| format!("; did you mean {}?", p.display()))
@@ -86,6 +91,7 @@ pub fn read_path(path: &Path, end: Option<NaiveDate>) -> Result<Input> {
             SOURCES,
         ));
     }
+    memory::check(memory::Reader::Detect, Kind::Sqlite, path)?;
     Input::read(&mut SqliteSource::open(path)?, end).map_err(|e| naming(path, e))
 }
 
