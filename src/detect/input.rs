@@ -216,6 +216,16 @@ impl Input {
     /// Reads and links the tables. `end` overrides the last day (default: the latest transaction
     /// date, or the `metadata` end date the generator writes).
     pub fn read(src: &mut dyn RowSource, end: Option<NaiveDate>) -> Result<Input> {
+        Input::read_expecting(src, end, 0)
+    }
+
+    /// [`Input::read`] with room for `transactions` made at once (`ingest::memory::capacity`):
+    /// the vector then never doubles, when the old and the new copy are both in memory.
+    pub fn read_expecting(
+        src: &mut dyn RowSource,
+        end: Option<NaiveDate>,
+        transactions: usize,
+    ) -> Result<Input> {
         let missing = |t: Table| {
             Error::invalid(
                 "data",
@@ -284,7 +294,7 @@ impl Input {
         })? {
             return Err(missing(t));
         }
-        let mut txns: Vec<TxnIn> = Vec::new();
+        let mut txns: Vec<TxnIn> = Vec::with_capacity(transactions);
         let t = Table::Transactions;
         let (t_acct, t_date, t_amt, t_merch, t_pri, t_det, t_pend) = (
             col(t, "account_id"),

@@ -216,6 +216,12 @@ impl Checker {
         }
     }
 
+    /// Makes room for `n` transactions at once (see `memory::capacity`).
+    pub fn reserve_transactions(&mut self, n: usize) {
+        self.txns.reserve_exact(n);
+        self.txn_ids.reserve(n);
+    }
+
     fn txn_loc(&self, key: u64) -> Loc {
         match self.kind {
             Kind::Csv => Loc::Line(key),

@@ -152,7 +152,8 @@ pub fn load(from: &Path, db: &Path, check: Check) -> Result<Loaded> {
             "a folder of CSV or Parquet files or a users.json file",
         ));
     }
-    super::memory::check(super::memory::Reader::Load, kind, from)?;
+    let expected = super::memory::check(super::memory::Reader::Load, kind, from)?;
+    let room = super::memory::capacity(kind, expected);
     if db.is_dir() {
         return Err(Error::invalid(
             "db",
@@ -162,7 +163,7 @@ pub fn load(from: &Path, db: &Path, check: Check) -> Result<Loaded> {
     }
     if db.exists() {
         let mut conn = open_target(db)?;
-        let loaded = load_into(&mut conn, kind, from, db, false, check)?;
+        let loaded = load_into(&mut conn, kind, from, db, false, check, room)?;
         Ok(loaded)
     } else {
         // Folders created for the new file are removed again when the load fails.
@@ -176,7 +177,7 @@ pub fn load(from: &Path, db: &Path, check: Check) -> Result<Loaded> {
             let staged = Staged::new(db, false)?;
             let loaded = {
                 let mut conn = Connection::open(staged.path()).map_err(|e| Error::output(db, e))?;
-                load_into(&mut conn, kind, from, db, true, check)?
+                load_into(&mut conn, kind, from, db, true, check, room)?
             };
             staged.commit()?;
             Ok(loaded)
@@ -213,6 +214,7 @@ fn load_into(
     db: &Path,
     created: bool,
     check: Check,
+    room: usize,
 ) -> Result<Loaded> {
     let err = |e: rusqlite::Error| Error::output(db, e);
     conn.execute_batch("PRAGMA foreign_keys = OFF")
@@ -238,7 +240,11 @@ fn load_into(
     let (meta, checker, inserted) = {
         let mut ins = Inserter {
             tx: &tx,
-            checker: Checker::new(kind),
+            checker: {
+                let mut c = Checker::new(kind);
+                c.reserve_transactions(room);
+                c
+            },
             stmts: (0..5).map(|_| None).collect(),
             lookups: (0..5).map(|_| None).collect(),
             inserted: [0; 5],
