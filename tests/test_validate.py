@@ -1310,3 +1310,44 @@ def test_cli_usage_errors_exit_2(tmp_path: Path, base: Base) -> None:
     assert code == 2 and "invalid examples" in err
     for e in (err,):
         assert "Traceback" not in e and len(e.splitlines()) == 1
+
+
+# -- transaction ids in and out of order ----------------------------------------------------------
+# The checker takes ids that arrive in increasing order (as the generator writes them) as new
+# without a lookup, and builds its id table at the first id out of order.
+
+
+def _pk_findings(report: ssg.ValidationReport) -> list[tuple[Optional[int], str]]:
+    return [(f.line, f.message) for f in report.findings if f.rule == "primary_key"]
+
+
+@pytest.mark.parametrize("where", [1, 2, 3, 50])
+def test_duplicate_transaction_id_anywhere_after_the_first(base: Base, tmp_path: Path, where: int) -> None:
+    """A copy of data line 3 inserted ``where`` rows after it (1: right after it, equal to the
+    last id) is found, with the line of the first."""
+    src = tmp_path / "csv"
+    shutil.copytree(base.dir / "csv", src)
+    rows = read_csv(src / "transactions.csv")
+    rows.insert(2 + where, list(rows[2]))
+    write_csv(src / "transactions.csv", rows)
+    r = ssg.validate(src)
+    assert _pk_findings(r) == [(3 + where, "duplicate transaction_id, first at transactions.csv line 3")]
+
+
+def test_ids_out_of_order_are_still_checked(base: Base, tmp_path: Path) -> None:
+    """Shuffled rows hold no duplicate (none reported); a duplicate placed after the shuffle
+    point, of a row read before it, is found with the first row's line."""
+    import random
+
+    src = tmp_path / "csv"
+    shutil.copytree(base.dir / "csv", src)
+    rows = read_csv(src / "transactions.csv")
+    header, body = rows[0], rows[1:]
+    random.Random(7).shuffle(body)
+    write_csv(src / "transactions.csv", [header, *body])
+    r = ssg.validate(src)
+    assert _pk_findings(r) == []
+    assert r.check("primary_key").checked >= len(body)
+    write_csv(src / "transactions.csv", [header, *body, list(body[0])])
+    r = ssg.validate(src)
+    assert _pk_findings(r) == [(len(body) + 2, "duplicate transaction_id, first at transactions.csv line 2")]

@@ -86,6 +86,8 @@ struct AccountRow {
 
 /// A transaction, compact: millions of these are held.
 struct TxnRow {
+    /// The 128-bit hash of its `transaction_id` ([`txn_hash`], never 0), or 0 without one.
+    id: u128,
     /// CSV line, SQLite rowid, or (user << 32 | item) in a JSON document.
     loc: u64,
     account: u32,
@@ -131,8 +133,15 @@ pub struct Checker {
     labels: Vec<LabelRow>,
     user_ids: Ids,
     account_ids: Ids,
-    /// Transaction ids as 128-bit hashes (two independent 64-bit hashes) -> first location.
+    /// Transaction ids as 128-bit hashes (two independent 64-bit hashes) -> first location,
+    /// built only once the ids stop arriving in increasing order (see [`Checker::transaction`]).
     txn_ids: FastMap<u128, u64>,
+    /// Whether every transaction id so far came after the one before it (text order), and the
+    /// last one: while they do, each is new without a lookup, and `txn_ids` is not needed.
+    txn_ids_ordered: bool,
+    last_txn_id: Option<String>,
+    /// Transactions the reader expects (room for `txn_ids` if it is built).
+    expected_txns: usize,
 }
 
 fn table_index(t: Table) -> usize {
@@ -213,13 +222,31 @@ impl Checker {
             user_ids: Ids::default(),
             account_ids: Ids::default(),
             txn_ids: FastMap::default(),
+            txn_ids_ordered: true,
+            last_txn_id: None,
+            expected_txns: 0,
         }
     }
 
     /// Makes room for `n` transactions at once (see `memory::capacity`).
     pub fn reserve_transactions(&mut self, n: usize) {
         self.txns.reserve_exact(n);
-        self.txn_ids.reserve(n);
+        self.expected_txns = n;
+    }
+
+    /// `txn_ids`, built from the rows held so far the first time it is needed.
+    fn txn_id_index(&mut self) -> &FastMap<u128, u64> {
+        if self.txn_ids_ordered {
+            self.txn_ids_ordered = false;
+            self.txn_ids
+                .reserve(self.expected_txns.max(self.txns.len() + 1));
+            for x in &self.txns {
+                if x.id != 0 {
+                    self.txn_ids.insert(x.id, x.loc);
+                }
+            }
+        }
+        &self.txn_ids
     }
 
     fn txn_loc(&self, key: u64) -> Loc {
@@ -584,9 +611,18 @@ impl Checker {
     fn transaction(&mut self, loc: Loc, v: &[Value]) {
         let t = Table::Transactions;
         let key = Self::txn_key(loc);
+        let mut id = 0;
         if let Some(s) = text(&v[0]) {
-            let h = txn_hash(s);
-            if let Some(&first) = self.txn_ids.get(&h) {
+            let h = txn_hash(s).max(1);
+            id = h;
+            // Ids as the generator writes them sort in the order of their rows: an id after the
+            // last one is after every one before, so it is new. The first id out of order turns
+            // the check into lookups in `txn_ids`, built from the rows held so far.
+            if self.txn_ids_ordered && self.last_txn_id.as_deref().is_none_or(|l| s > l) {
+                let last = self.last_txn_id.get_or_insert_with(String::new);
+                last.clear();
+                last.push_str(s);
+            } else if let Some(&first) = self.txn_id_index().get(&h) {
                 let msg = format!(
                     "duplicate transaction_id, first at {}",
                     self.txn_loc(first).describe(self.kind, Some(t))
@@ -669,6 +705,7 @@ impl Checker {
             &plaid_ref::CONFIDENCE_LEVELS,
         );
         self.txns.push(TxnRow {
+            id,
             loc: key,
             account,
             user,
