@@ -171,17 +171,15 @@ fn size(bytes: u64) -> String {
     format!("{bytes} bytes")
 }
 
-/// Refuses data whose estimated memory is over `limit` (see [`limit`]).
+/// Refuses data of `rows` estimated transactions ([`transactions`]) whose memory is over
+/// `limit` (see [`limit`]).
 pub fn check_against(
     reader: Reader,
-    kind: Kind,
+    rows: Option<u64>,
     path: &Path,
     limit: Option<(u64, &'static str)>,
 ) -> Result<()> {
-    let Some((limit, from)) = limit else {
-        return Ok(());
-    };
-    let Some(rows) = transactions(kind, path) else {
+    let (Some((limit, from)), Some(rows)) = (limit, rows) else {
         return Ok(());
     };
     let per = reader.bytes_per_transaction();
@@ -223,13 +221,14 @@ pub fn check_against(
 /// transactions (for [`capacity`]).
 pub fn check(reader: Reader, kind: Kind, path: &Path) -> Result<Option<u64>> {
     let limit = limit()?;
-    check_against(reader, kind, path, limit)?;
+    let rows = transactions(kind, path);
+    check_against(reader, rows, path, limit)?;
     // Never more room than the memory could fill (a file's row count can be wrong).
     let most = limit
         .map(|(l, _)| l)
         .or_else(available)
         .map(|bytes| bytes / reader.bytes_per_transaction());
-    Ok(transactions(kind, path).map(|n| most.map_or(n, |m| n.min(m))))
+    Ok(rows.map(|n| most.map_or(n, |m| n.min(m))))
 }
 
 /// Room to reserve for the transactions a reader will hold, from the estimate: the count itself
@@ -313,10 +312,10 @@ mod tests {
             }
             let per = Reader::Validate.bytes_per_transaction();
             let fits = Some((est * per, "the test's limit"));
-            assert!(check_against(Reader::Validate, *kind, path, fits).is_ok());
-            assert!(check_against(Reader::Validate, *kind, path, None).is_ok());
+            assert!(check_against(Reader::Validate, Some(est), path, fits).is_ok());
+            assert!(check_against(Reader::Validate, Some(est), path, None).is_ok());
             let small = Some((est * per - 1, "the test's limit"));
-            match check_against(Reader::Validate, *kind, path, small) {
+            match check_against(Reader::Validate, Some(est), path, small) {
                 Err(Error::TooLarge {
                     needed,
                     limit,
@@ -347,13 +346,9 @@ mod tests {
         assert_eq!(transactions(Kind::Sqlite, &db), Some(n));
         // A path the estimate cannot read is left to the reader to report.
         assert_eq!(transactions(Kind::Csv, &dir.join("nowhere")), None);
-        assert!(check_against(
-            Reader::Validate,
-            Kind::Csv,
-            &dir.join("nowhere"),
-            Some((1, "x"))
-        )
-        .is_ok());
+        assert!(
+            check_against(Reader::Validate, None, &dir.join("nowhere"), Some((1, "x"))).is_ok()
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
