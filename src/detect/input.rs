@@ -167,11 +167,61 @@ pub trait RowSource {
 }
 
 fn col(table: Table, name: &str) -> usize {
+    assert!(
+        read_columns(table).contains(&name),
+        "{}.{name} is read by Input::read but missing from read_columns",
+        table.name()
+    );
     table
         .columns()
         .iter()
         .position(|c| c.name == name)
         .unwrap_or_else(|| panic!("{}.{name} is in the schema", table.name()))
+}
+
+/// The columns [`Input::read`] reads from each table ([`col`] holds its reads to this list).
+/// The file sources leave the other cells `Null` instead of decoding and parsing them.
+pub fn read_columns(table: Table) -> &'static [&'static str] {
+    match table {
+        Table::Users => &["user_id", "consent_status"],
+        Table::Accounts => &[
+            "account_id",
+            "user_id",
+            "type",
+            "subtype",
+            "name",
+            "mask",
+            "balance_current",
+            "balance_limit",
+        ],
+        Table::Transactions => &[
+            "account_id",
+            "date",
+            "amount",
+            "merchant_name",
+            "pfc_primary",
+            "pfc_detailed",
+            "pending",
+        ],
+        Table::Liabilities => &[
+            "account_id",
+            "minimum_payment_amount",
+            "last_payment_amount",
+            "last_statement_balance",
+            "is_overdue",
+        ],
+        Table::UserLabels => &["user_id", "archetype", "personas", "edge_case"],
+    }
+}
+
+/// For each column of `table`, whether [`Input::read`] reads it.
+fn read_mask(table: Table) -> Vec<bool> {
+    let read = read_columns(table);
+    table
+        .columns()
+        .iter()
+        .map(|c| read.contains(&c.name))
+        .collect()
 }
 
 fn text(v: &Value) -> Option<String> {
@@ -628,12 +678,17 @@ impl RowSource for CsvSource<'_> {
             .collect();
         let cols = table.columns();
         let pos = positions(table, &header).map_err(|m| bad(1, m))?;
+        let read = read_mask(table);
         let mut row: Vec<Value> = Vec::with_capacity(cols.len());
         for (i, rec) in rdr.records().enumerate() {
             let line = i as u64 + 2;
             let rec = rec.map_err(|e| bad(line, e.to_string()))?;
             row.clear();
-            for (c, p) in cols.iter().zip(&pos) {
+            for ((c, p), read) in cols.iter().zip(&pos).zip(&read) {
+                if !read {
+                    row.push(Value::Null);
+                    continue;
+                }
                 let cell = p.and_then(|p| rec.get(p)).unwrap_or("");
                 row.push(parse_cell(c, cell).map_err(|m| bad(line, format!("{}: {m}", c.name)))?);
             }
@@ -661,13 +716,28 @@ impl RowSource for ParquetSource<'_> {
                 "a Parquet file as spendsense-gen writes it",
             )
         };
-        let file = crate::ingest::parquet::ParquetTable::open(&path).map_err(|m| bad(0, m))?;
+        let read_names = read_columns(table);
+        let file = crate::ingest::parquet::ParquetTable::open_columns(&path, |name| {
+            read_names.contains(&name)
+        })
+        .map_err(|m| bad(0, m))?;
         let cols = table.columns();
-        let pos = positions(table, &file.columns).map_err(|m| bad(0, m))?;
+        let read = read_mask(table);
+        // Columns the detector does not read are neither decoded to text nor parsed.
+        let pos: Vec<Option<usize>> = positions(table, &file.columns)
+            .map_err(|m| bad(0, m))?
+            .into_iter()
+            .zip(&read)
+            .map(|(p, &read)| p.filter(|_| read))
+            .collect();
         let mut row: Vec<Value> = Vec::with_capacity(cols.len());
         file.for_each_row(&pos, |n, cells| {
             row.clear();
-            for (c, cell) in cols.iter().zip(cells) {
+            for ((c, cell), read) in cols.iter().zip(cells).zip(&read) {
+                if !read {
+                    row.push(Value::Null);
+                    continue;
+                }
                 let v = parse_cell(c, cell.unwrap_or(""));
                 row.push(v.map_err(|m| bad(n, format!("{}: {m}", c.name)))?);
             }
@@ -751,9 +821,15 @@ impl RowSource for SqliteSource {
             return Ok(false);
         }
         let cols = table.columns();
+        // Columns the detector does not read come back as NULL without being decoded.
+        let read = read_mask(table);
         let sql = format!(
             "SELECT {} FROM {}",
-            cols.iter().map(|c| c.name).collect::<Vec<_>>().join(", "),
+            cols.iter()
+                .zip(&read)
+                .map(|(c, &read)| if read { c.name } else { "NULL" })
+                .collect::<Vec<_>>()
+                .join(", "),
             table.name()
         );
         let mut stmt = self.conn.prepare(&sql).map_err(bad)?;

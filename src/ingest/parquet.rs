@@ -8,6 +8,7 @@
 use arrow_array::{Array, RecordBatch};
 use arrow_cast::display::{ArrayFormatter, FormatOptions};
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::ProjectionMask;
 use std::fmt::Write;
 use std::path::Path;
 
@@ -25,26 +26,48 @@ pub struct Undecodable {
 pub struct ParquetTable {
     /// Column names in the file's order.
     pub columns: Vec<String>,
+    /// For each file column, its index in the decoded batches (`None`: not decoded).
+    decoded: Vec<Option<usize>>,
     reader: ParquetRecordBatchReader,
 }
 
 impl ParquetTable {
     /// Opens `path`; `Err` is a message (not a Parquet file, unreadable footer, ...).
     pub fn open(path: &Path) -> std::result::Result<ParquetTable, String> {
+        ParquetTable::open_columns(path, |_| true)
+    }
+
+    /// [`ParquetTable::open`] decoding only the columns whose name `keep` accepts (the others
+    /// read as null); `columns` still lists them all.
+    pub fn open_columns(
+        path: &Path,
+        keep: impl Fn(&str) -> bool,
+    ) -> std::result::Result<ParquetTable, String> {
         let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
         let builder = ParquetRecordBatchReaderBuilder::try_new(file)
             .map_err(|e| format!("not a Parquet file: {e}"))?;
-        let columns = builder
+        let columns: Vec<String> = builder
             .schema()
             .fields()
             .iter()
             .map(|f| f.name().clone())
             .collect();
+        let kept: Vec<usize> = (0..columns.len()).filter(|&i| keep(&columns[i])).collect();
+        let mut decoded = vec![None; columns.len()];
+        for (batch_index, &i) in kept.iter().enumerate() {
+            decoded[i] = Some(batch_index);
+        }
+        let mask = ProjectionMask::roots(builder.parquet_schema(), kept);
         let reader = builder
+            .with_projection(mask)
             .with_batch_size(BATCH_ROWS)
             .build()
             .map_err(|e| format!("not a Parquet file: {e}"))?;
-        Ok(ParquetTable { columns, reader })
+        Ok(ParquetTable {
+            columns,
+            decoded,
+            reader,
+        })
     }
 
     /// Calls `f(row, cells)` for every row, `row` counting from 1 and `cells[k]` the text of
@@ -75,11 +98,12 @@ impl ParquetTable {
             let columns: Vec<Option<(&dyn Array, ArrayFormatter)>> = match pos
                 .iter()
                 .map(|p| {
-                    p.map(|i| {
-                        let a = batch.column(i).as_ref();
-                        ArrayFormatter::try_new(a, &options).map(|fmt| (a, fmt))
-                    })
-                    .transpose()
+                    p.and_then(|i| self.decoded[i])
+                        .map(|i| {
+                            let a = batch.column(i).as_ref();
+                            ArrayFormatter::try_new(a, &options).map(|fmt| (a, fmt))
+                        })
+                        .transpose()
                 })
                 .collect::<std::result::Result<_, _>>()
             {
