@@ -179,7 +179,7 @@ fn col(table: Table, name: &str) -> usize {
         .unwrap_or_else(|| panic!("{}.{name} is in the schema", table.name()))
 }
 
-/// The columns [`Input::read`] reads from each table ([`col`] holds its reads to this list).
+/// The columns [`Input::read`] reads from each table (`col` holds its reads to this list).
 /// The file sources leave the other cells `Null` instead of decoding and parsing them.
 pub fn read_columns(table: Table) -> &'static [&'static str] {
     match table {
@@ -269,7 +269,8 @@ impl Input {
         Input::read_expecting(src, end, 0)
     }
 
-    /// [`Input::read`] with room for `transactions` made at once (`ingest::memory::capacity`):
+    /// [`Input::read`] with room for `transactions` made at once (what `ingest::memory::check`
+    /// returns):
     /// the vector then never doubles, when the old and the new copy are both in memory.
     pub fn read_expecting(
         src: &mut dyn RowSource,

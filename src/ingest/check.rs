@@ -228,7 +228,7 @@ impl Checker {
         }
     }
 
-    /// Makes room for `n` transactions at once (see `memory::capacity`).
+    /// Makes room for `n` transactions at once (what `memory::check` returns).
     pub fn reserve_transactions(&mut self, n: usize) {
         self.txns.reserve_exact(n);
         self.expected_txns = n;

@@ -152,8 +152,7 @@ pub fn load(from: &Path, db: &Path, check: Check) -> Result<Loaded> {
             "a folder of CSV or Parquet files or a users.json file",
         ));
     }
-    let expected = super::memory::check(super::memory::Reader::Load, kind, from)?;
-    let room = super::memory::capacity(kind, expected);
+    let room = super::memory::check(super::memory::Reader::Load, kind, from)?;
     if db.is_dir() {
         return Err(Error::invalid(
             "db",

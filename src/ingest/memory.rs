@@ -217,9 +217,9 @@ pub fn check_against(
     })
 }
 
-/// Refuses data that would not fit in memory, before it is read; returns the estimated
-/// transactions (for [`capacity`]).
-pub fn check(reader: Reader, kind: Kind, path: &Path) -> Result<Option<u64>> {
+/// Refuses data that would not fit in memory, before it is read; returns the room the reader
+/// should reserve for its transactions (`capacity`).
+pub fn check(reader: Reader, kind: Kind, path: &Path) -> Result<usize> {
     let limit = limit()?;
     let rows = transactions(kind, path);
     check_against(reader, rows, path, limit)?;
@@ -228,7 +228,7 @@ pub fn check(reader: Reader, kind: Kind, path: &Path) -> Result<Option<u64>> {
         .map(|(l, _)| l)
         .or_else(available)
         .map(|bytes| bytes / reader.bytes_per_transaction());
-    Ok(rows.map(|n| most.map_or(n, |m| n.min(m))))
+    Ok(capacity(kind, rows.map(|n| most.map_or(n, |m| n.min(m)))))
 }
 
 /// Room to reserve for the transactions a reader will hold, from the estimate: the count itself
@@ -236,7 +236,7 @@ pub fn check(reader: Reader, kind: Kind, path: &Path) -> Result<Option<u64>> {
 /// size). Reserving once saves the copy a growing vector or hash table makes when it doubles,
 /// when the old and the new one are both in memory: `validate` of 4.3 M transactions peaked at
 /// 819 MiB with 502 MiB in use after reading, and at 525 MiB with the room reserved.
-pub fn capacity(kind: Kind, estimate: Option<u64>) -> usize {
+fn capacity(kind: Kind, estimate: Option<u64>) -> usize {
     let n = estimate.unwrap_or(0);
     let n = match kind {
         Kind::Sqlite | Kind::Parquet => n,

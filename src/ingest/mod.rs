@@ -33,9 +33,9 @@ use std::path::Path;
 /// Problems with the data are in the report; `Err` only when `path` is not something to read.
 pub fn validate(path: &Path) -> Result<Report> {
     let kind = Kind::detect(path)?;
-    let expected = memory::check(memory::Reader::Validate, kind, path)?;
+    let room = memory::check(memory::Reader::Validate, kind, path)?;
     let mut checker = check::Checker::new(kind);
-    checker.reserve_transactions(memory::capacity(kind, expected));
+    checker.reserve_transactions(room);
     let meta = source::scan(kind, path, &mut checker)?;
     let window = checker.finish(&meta, None, true);
     Ok(checker.into_report(path, meta, window))

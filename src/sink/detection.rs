@@ -57,12 +57,12 @@ pub fn read_path(path: &Path, end: Option<NaiveDate>) -> Result<Input> {
     if path.is_dir() {
         return match table_folder(path) {
             Some(Kind::Parquet) => {
-                let room = expecting(Kind::Parquet, path)?;
+                let room = memory::check(memory::Reader::Detect, Kind::Parquet, path)?;
                 Input::read_expecting(&mut ParquetSource(path), end, room)
                     .map_err(|e| naming(path, e))
             }
             Some(_) => {
-                let room = expecting(Kind::Csv, path)?;
+                let room = memory::check(memory::Reader::Detect, Kind::Csv, path)?;
                 Input::read_expecting(&mut CsvSource(path), end, room).map_err(|e| naming(path, e))
             }
             None => {
@@ -92,14 +92,8 @@ pub fn read_path(path: &Path, end: Option<NaiveDate>) -> Result<Input> {
             SOURCES,
         ));
     }
-    let room = expecting(Kind::Sqlite, path)?;
+    let room = memory::check(memory::Reader::Detect, Kind::Sqlite, path)?;
     Input::read_expecting(&mut SqliteSource::open(path)?, end, room).map_err(|e| naming(path, e))
-}
-
-/// Refuses data that would not fit in memory; the room to make for its transactions.
-fn expecting(kind: Kind, path: &Path) -> Result<usize> {
-    let estimate = memory::check(memory::Reader::Detect, kind, path)?;
-    Ok(memory::capacity(kind, estimate))
 }
 
 /// Names the source in a data error that does not already (CSV errors name their file).
