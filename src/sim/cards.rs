@@ -111,19 +111,25 @@ impl Card {
         (self.statement.due - lead).max(self.statement.date + Duration::days(1))
     }
 
+    /// The current statement's payment: the day it is made and what is left to pay on it (0 or
+    /// less when nothing is owed or it is paid).
+    fn payment_due(&self, w: &Window) -> (NaiveDate, Cents) {
+        let day = self.pay_day().max(w.start);
+        if self.statement.balance <= 0 {
+            return (day, 0);
+        }
+        (day, self.target(w) - self.paid_since_statement)
+    }
+
     /// What the user will pay from checking on this statement's payment day, if that day is in
     /// `(today, until)` (for a payer who does not pay in full, whose card balance is not already
     /// kept aside as spent money): the amount a budgeting user keeps for it.
     pub fn payment_ahead(&self, today: NaiveDate, until: NaiveDate, w: &Window) -> Cents {
-        let day = self.pay_day().max(w.start);
-        if self.plan.pay == PayBehavior::Full
-            || day <= today
-            || day >= until
-            || self.statement.balance <= 0
-        {
+        let (day, amount) = self.payment_due(w);
+        if self.plan.pay == PayBehavior::Full || day <= today || day >= until {
             return 0;
         }
-        (self.target(w) - self.paid_since_statement).max(0)
+        amount.max(0)
     }
 
     /// The amount the plan pays on the current statement.
@@ -154,11 +160,8 @@ impl Card {
         w: &Window,
         ledger: &mut Ledger,
     ) {
-        if date != self.pay_day().max(w.start) || self.statement.balance <= 0 {
-            return;
-        }
-        let amount = self.target(w) - self.paid_since_statement;
-        if amount <= 0 {
+        let (day_due, amount) = self.payment_due(w);
+        if date != day_due || amount <= 0 {
             return;
         }
         ledger.post(Posting {
