@@ -115,9 +115,10 @@ class Dataset:
 
     # -- tables --------------------------------------------------------------------------------
     def table(self, name: str) -> dict[str, np.ndarray]:
-        """One table as ``{column: numpy array}`` (cached after the first call). The dict also
-        speaks the Arrow PyCapsule interface (see :meth:`arrow`), so DuckDB and other Arrow
-        consumers read it as a table."""
+        """One table as ``{column: numpy array}`` (cached after the first call), ready for
+        ``pandas.DataFrame(...)``. For Arrow, polars and DuckDB use :meth:`arrow` (or
+        :meth:`to_arrow`, :meth:`to_polars`): they read a dict as NumPy columns, with a copy, and
+        DuckDB rejects ``datetime64[D]`` dates."""
         if name not in self._cache:
             kinds = {c[0]: c[1] for c in self._core.columns(name)}
             self._cache[name] = Columns(columns_to_numpy(self._core.table(name), kinds), self, name)
@@ -464,9 +465,11 @@ def _config_text(
 
 class Columns(dict):  # type: ignore[type-arg]
     """A table as ``{column: numpy array}`` that also exports itself as an Arrow stream
-    (``__arrow_c_stream__``) for consumers that look for it, such as DuckDB and
-    ``pyarrow.RecordBatchReader.from_stream``. (``pyarrow.table()`` reads a dict as a dict, with
-    a copy; use :meth:`Dataset.arrow` for the zero-copy path.)"""
+    (``__arrow_c_stream__``, the same stream as :meth:`Dataset.arrow`) for consumers that ask
+    for one, such as ``pyarrow.RecordBatchReader.from_stream``. Consumers that take dicts look
+    at the dict first: ``pyarrow.table()`` and ``polars.DataFrame()`` copy the NumPy columns
+    (a column of only ``None`` becomes Arrow ``null`` or polars ``Object``), and DuckDB rejects
+    ``datetime64[D]``. :meth:`Dataset.arrow` is the zero-copy path for all three."""
 
     def __init__(self, columns: dict[str, np.ndarray], dataset: Dataset, name: str) -> None:
         super().__init__(columns)
