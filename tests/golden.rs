@@ -23,15 +23,15 @@ const GOLDEN: [(&str, &str); 5] = [
     ),
     (
         "accounts",
-        "fabf7c99c4a3a4721bf397ff4ed85366ac097201f75f4fba305bc517c2e53af2",
+        "d486e97e24717b1b8f194560777b6c09296fb2784676743b16a5e1ad57b2e981",
     ),
     (
         "transactions",
-        "cfb65de6e0ae39b62d910da6295456576d9c958d7daaaebd8a6024c5eb691b13",
+        "cd09634d7e7663ffe7d849dbade7e0292d512afce15ffa96f6429c53cd68c67a",
     ),
     (
         "liabilities",
-        "865e3ecba0a121b2edbbc1b38c1cd6f84373258f14c2c0532016be9586f4d310",
+        "3ef267c6e8a1d55e8302959c675e6cecbba7eb603cb6d8319961c68095806c17",
     ),
     (
         "user_labels",

@@ -234,3 +234,17 @@ def test_any_valid_configuration_generates(n_users: int, seed: int, months: int,
         months - 1,
         months,
     )
+
+
+def test_pay_posts_on_business_days() -> None:
+    """Payroll, pensions and gig or contract payouts reach checking by ACH, which settles Monday
+    to Friday: no deposit of wages or a pension posts on a Saturday or Sunday. (Interest and
+    transfers between a user's own accounts may post on any day.)"""
+    ds = ssg.generate(n_users=400, seed=11, mix="even", months=5)
+    tx = ds.transactions
+    pay = np.isin(tx["pfc_detailed"], ["INCOME_WAGES", "INCOME_RETIREMENT_PENSION"]) & (tx["amount"] < 0)
+    payout = pay & np.char.endswith(tx["name"].astype(str), " PAYOUT")
+    assert payout.sum() > 100  # gig and contract payouts are among them
+    weekday = (tx["date"][pay].astype("datetime64[D]").view("int64") + 3) % 7  # 0 = Monday
+    assert weekday.size > 1000
+    assert set(np.unique(weekday)) == {0, 1, 2, 3, 4}

@@ -31,9 +31,10 @@ pub enum PaySchedule {
     Biweekly,
     Semimonthly,
     Monthly,
-    /// Frequent irregular gig payouts (every 3-10 days).
+    /// Frequent irregular gig payouts (every 3-10 days, moved to the nearest business day).
     Gig,
-    /// Lumpy contract payments 50-62 days apart, sized to what the user spends until the next one.
+    /// Lumpy contract payments about 50-64 days apart (52-62 drawn, then each moved to the
+    /// nearest business day), sized to what the user spends until the next one.
     Contract,
 }
 

@@ -1,6 +1,6 @@
-//! Variable-income budgeters: paid by contract payments 50-62 days apart (so the median gap between
-//! paydays is over 45 days), each sized to what they spend until the next one; the last payment
-//! lands 50-56 days before the window ends and the next is due 0-10 days after it. Pay covers only
+//! Variable-income budgeters: paid by contract payments about 50-64 days apart, on business days
+//! (so the median gap between paydays is over 45 days), each sized to what they spend until the
+//! next one; the last payment lands 50-56 days before the window ends and the next is due 0-10 days after it. Pay covers only
 //! 85-90% of what they would like to spend, so each cycle runs down to a floor of their largest
 //! bill + $100 (so bills never overdraw: not cash-flow stressed) and the checking balance at the end
 //! covers well under a month of expenses. No savings account (a savings balance

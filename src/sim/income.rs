@@ -23,6 +23,26 @@ fn business_day(d: NaiveDate) -> NaiveDate {
     }
 }
 
+fn is_weekend(d: NaiveDate) -> bool {
+    matches!(d.weekday(), Weekday::Sat | Weekday::Sun)
+}
+
+/// Day index `d` of the window `[0, n)` starting on `start`, moved to the nearest business day:
+/// Saturday to the Friday before, Sunday to the Monday after, or the other way when that day
+/// falls outside the window.
+fn nearest_business_day(start: NaiveDate, d: i64, n: i64) -> i64 {
+    let (near, far) = match (start + Duration::days(d)).weekday() {
+        Weekday::Sat => (d - 1, d + 2),
+        Weekday::Sun => (d + 1, d - 2),
+        _ => return d,
+    };
+    if (0..n).contains(&near) {
+        near
+    } else {
+        far
+    }
+}
+
 fn last_day_of_month(d: NaiveDate) -> NaiveDate {
     let (y, m) = if d.month() == 12 {
         (d.year() + 1, 1)
@@ -104,14 +124,31 @@ pub fn schedule(
         }
         PaySchedule::Contract => {
             let (lo, hi) = pay.contract_last;
-            let last = n - 1 - rng.random_range(lo as i64..=hi as i64);
+            let drawn = n - 1 - rng.random_range(lo as i64..=hi as i64);
+            // The last payment moves to the nearest business day that keeps it `lo..=hi` days
+            // before the end (the archetypes place it there: a stressed contract earner's last
+            // payment must fall well inside the 30-day window).
+            let allowed = n - 1 - hi as i64..=n - 1 - lo as i64;
+            let last = [0, -1, 1, -2, 2]
+                .into_iter()
+                .map(|k| drawn + k)
+                .find(|d| allowed.contains(d) && !is_weekend(start + Duration::days(*d)))
+                .unwrap_or(drawn);
             contract_next = (last + rng.random_range(55..=60)).max(n + 1);
             let mut d = last;
             while d >= 0 {
                 days.push(d);
-                d -= rng.random_range(50..=62);
+                d -= rng.random_range(52..=62);
             }
             days.reverse();
+        }
+    }
+    if matches!(pay.schedule, PaySchedule::Gig | PaySchedule::Contract) {
+        // Payouts reach the bank by ACH, which settles on business days only: a Saturday
+        // payout posts on the Friday before, a Sunday one on the Monday after. No draw depends
+        // on this, so the rest of the user's stream is unchanged.
+        for d in &mut days {
+            *d = nearest_business_day(start, *d, n);
         }
     }
     days.sort_unstable();
@@ -212,6 +249,60 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Gig and contract payouts post on business days, inside the window, whatever the
+    /// window's first weekday; contract payments stay 50 to 64 days apart, and the last one
+    /// within the plan's days before the end.
+    #[test]
+    fn payouts_post_on_business_days() {
+        for sched in [PaySchedule::Gig, PaySchedule::Contract] {
+            let pay = plan(sched, "UPWORK ESCROW INC", "INCOME_WAGES");
+            for first in 0..7 {
+                let start = NaiveDate::from_ymd_opt(2025, 3, 1).unwrap() + Duration::days(first);
+                let mut weekdays = [0usize; 7];
+                for seed in 0..40 {
+                    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+                    let n = 214;
+                    let (deps, _) = schedule(&pay, start, n, 50_00.0, &mut rng);
+                    assert!(!deps.is_empty());
+                    for d in &deps {
+                        assert!(d.day < n, "{d:?}");
+                        let wd = (start + Duration::days(d.day as i64)).weekday();
+                        assert!(!matches!(wd, Weekday::Sat | Weekday::Sun), "{sched:?} {wd}");
+                        weekdays[wd.num_days_from_monday() as usize] += 1;
+                    }
+                    for w in deps.windows(2) {
+                        assert!(w[1].day > w[0].day);
+                        if sched == PaySchedule::Contract {
+                            assert!((50..=64).contains(&(w[1].day - w[0].day)), "{deps:?}");
+                        }
+                    }
+                    if sched == PaySchedule::Contract {
+                        let before_end = n - 1 - deps.last().unwrap().day;
+                        assert!((CONTRACT_LAST.0..=CONTRACT_LAST.1).contains(&before_end));
+                    }
+                }
+                if sched == PaySchedule::Gig {
+                    // Every business day gets payouts; Friday takes Saturday's, Monday Sunday's.
+                    assert!(weekdays[..5].iter().all(|&c| c > 0), "{weekdays:?}");
+                    assert!(weekdays[4] > weekdays[2] && weekdays[0] > weekdays[2]);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn weekends_move_to_the_nearest_business_day_inside_the_window() {
+        // 2025-03-01 is a Saturday.
+        let sat = NaiveDate::from_ymd_opt(2025, 3, 1).unwrap();
+        assert_eq!(nearest_business_day(sat, 0, 30), 2); // Saturday -> Monday (Friday is day -1)
+        assert_eq!(nearest_business_day(sat, 1, 30), 2); // Sunday -> Monday
+        assert_eq!(nearest_business_day(sat, 2, 30), 2); // Monday stays
+        assert_eq!(nearest_business_day(sat, 6, 30), 6); // Friday stays
+        assert_eq!(nearest_business_day(sat, 7, 30), 6); // Saturday -> Friday
+        assert_eq!(nearest_business_day(sat, 8, 30), 9); // Sunday -> Monday
+        assert_eq!(nearest_business_day(sat, 8, 9), 6); // Sunday, last day -> Friday
     }
 
     /// A pension arrives on the 3rd, or on the Friday before when the 3rd is a weekend.
