@@ -152,3 +152,27 @@ def test_a_data_folder_names_the_source_to_give(written: Written, parquet_dir: P
             assert info.value.parameter in ("path", "source")
             assert f"did you mean {meant}?" in str(info.value)
         assert not db.exists()
+
+
+def test_a_folder_of_shards_names_one_to_give(tmp_path: Path) -> None:
+    """A folder of shard folders (as ``--shard`` runs and ``dask.write_parquet`` leave them) is
+    not one source: validate, load and detect name the first shard's source instead of reporting
+    the tables missing."""
+    for k in range(2):
+        ssg.generate_to(
+            tmp_path / "run" / f"shard-{k}",
+            n_users=20,
+            months=1,
+            shard=(k, 2),
+            formats=["parquet"],
+            detect=False,
+        )
+    folder, db = tmp_path / "run", tmp_path / "x.db"
+    first = folder / "shard-0" / "parquet"
+    for call in (ssg.validate, ssg.detect, lambda p: ssg.load(p, db)):
+        with pytest.raises(ssg.InvalidParameterError) as info:
+            call(folder)
+        assert f"it holds 2 data folders (shard-0, shard-1): give one at a time, e.g. {first}" in str(
+            info.value
+        )
+    assert not db.exists()

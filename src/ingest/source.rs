@@ -41,15 +41,12 @@ impl Kind {
             if let Some(kind) = table_folder(path) {
                 return Ok(kind);
             }
-            // The folder `generate` writes holds its sources, not tables: name one.
-            if let Some(source) = source_in(path, true) {
+            // The folder `generate` writes holds its sources, not tables, and a folder of
+            // shards holds such folders: name one source to give.
+            if let Some(hint) = source_hint(path, true) {
                 return Err(Error::invalid(
                     "path",
-                    format!(
-                        "{} is a data folder, not one source; did you mean {}?",
-                        path.display(),
-                        source.display()
-                    ),
+                    format!("{} is not one source; {hint}", path.display()),
                     "a SQLite database, a folder of CSV or Parquet files or a users.json file",
                 ));
             }
@@ -150,6 +147,44 @@ pub fn source_in(dir: &Path, json: bool) -> Option<PathBuf> {
     }
     let doc = dir.join("users.json");
     (json && doc.is_file()).then_some(doc)
+}
+
+/// What to give instead of `dir`, a folder that is not a table folder: the source inside it when
+/// it is a data folder as `generate` writes it ("did you mean data/spendsense.db?"), or, when
+/// its subfolders are data or table folders (the shards that `--shard` runs and
+/// `spendsense_gen.dask.write_parquet` write), the first one's source. `None` when neither.
+pub fn source_hint(dir: &Path, json: bool) -> Option<String> {
+    if let Some(source) = source_in(dir, json) {
+        return Some(format!("did you mean {}?", source.display()));
+    }
+    let mut inner: Vec<(String, PathBuf)> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| {
+            let path = e.ok()?.path();
+            if !path.is_dir() {
+                return None;
+            }
+            let source = match table_folder(&path) {
+                Some(_) => path.clone(),
+                None => source_in(&path, json)?,
+            };
+            let name = path.file_name()?.to_string_lossy().into_owned();
+            Some((name, source))
+        })
+        .collect();
+    inner.sort();
+    let (_, first) = inner.first()?;
+    let mut names: Vec<&str> = inner.iter().take(3).map(|(n, _)| n.as_str()).collect();
+    if inner.len() > 3 {
+        names.push("...");
+    }
+    Some(format!(
+        "it holds {} data folder{} ({}): give one at a time, e.g. {}",
+        inner.len(),
+        if inner.len() == 1 { "" } else { "s" },
+        names.join(", "),
+        first.display()
+    ))
 }
 
 /// What the source says about the data beyond its rows (SQLite `metadata`, the JSON header,

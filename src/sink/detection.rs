@@ -10,7 +10,7 @@ use crate::detect::{report, Detection};
 use crate::error::{Error, Result};
 use crate::generate::Dataset;
 use crate::ingest::memory;
-use crate::ingest::source::{source_in, table_folder, Kind};
+use crate::ingest::source::{source_hint, table_folder, Kind};
 use chrono::NaiveDate;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -66,8 +66,8 @@ pub fn read_path(path: &Path, end: Option<NaiveDate>) -> Result<Input> {
                 Input::read_expecting(&mut CsvSource(path), end, room).map_err(|e| naming(path, e))
             }
             None => {
-                let hint = source_in(path, false)
-                    .map(|p| format!("; did you mean {}?", p.display()))
+                let hint = source_hint(path, false)
+                    .map(|h| format!("; {h}"))
                     .unwrap_or_default();
                 Err(Error::invalid(
                     "path",
@@ -316,6 +316,21 @@ mod tests {
         assert!(e.to_string().contains("does not exist"), "{e}");
         let e = detect_path(&dir, None).unwrap_err();
         assert!(e.to_string().contains("without users.csv"), "{e}");
+        // A folder of shard folders names the first one's source.
+        for k in [1, 0, 2] {
+            let shard = dir.join(format!("shard-{k}")).join("parquet");
+            std::fs::create_dir_all(&shard).unwrap();
+            std::fs::write(shard.join("users.parquet"), b"").unwrap();
+        }
+        let e = detect_path(&dir, None).unwrap_err().to_string();
+        let first = dir.join("shard-0").join("parquet");
+        assert!(
+            e.contains(&format!(
+                "it holds 3 data folders (shard-0, shard-1, shard-2): give one at a time, e.g. {}",
+                first.display()
+            )),
+            "{e}"
+        );
         assert!(parse_end_date("2025-02-30").is_err());
         let _ = std::fs::remove_dir_all(&dir);
     }
