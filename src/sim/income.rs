@@ -6,6 +6,7 @@ use crate::model::Cents;
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
+use std::ops::Range;
 
 #[derive(Debug, Clone)]
 pub struct Deposit {
@@ -23,20 +24,16 @@ fn business_day(d: NaiveDate) -> NaiveDate {
     }
 }
 
-fn is_weekend(d: NaiveDate) -> bool {
-    matches!(d.weekday(), Weekday::Sat | Weekday::Sun)
-}
-
-/// Day index `d` of the window `[0, n)` starting on `start`, moved to the nearest business day:
-/// Saturday to the Friday before, Sunday to the Monday after, or the other way when that day
-/// falls outside the window.
-fn nearest_business_day(start: NaiveDate, d: i64, n: i64) -> i64 {
+/// Day index `d` of a window starting on `start`, moved to the nearest business day: Saturday
+/// to the Friday before, Sunday to the Monday after, or the other way when that day falls
+/// outside `within` (the window's days, or a narrower range the day must stay in).
+fn nearest_business_day(start: NaiveDate, d: i64, within: Range<i64>) -> i64 {
     let (near, far) = match (start + Duration::days(d)).weekday() {
         Weekday::Sat => (d - 1, d + 2),
         Weekday::Sun => (d + 1, d - 2),
         _ => return d,
     };
-    if (0..n).contains(&near) {
+    if within.contains(&near) {
         near
     } else {
         far
@@ -128,12 +125,7 @@ pub fn schedule(
             // The last payment moves to the nearest business day that keeps it `lo..=hi` days
             // before the end (the archetypes place it there: a stressed contract earner's last
             // payment must fall well inside the 30-day window).
-            let allowed = n - 1 - hi as i64..=n - 1 - lo as i64;
-            let last = [0, -1, 1, -2, 2]
-                .into_iter()
-                .map(|k| drawn + k)
-                .find(|d| allowed.contains(d) && !is_weekend(start + Duration::days(*d)))
-                .unwrap_or(drawn);
+            let last = nearest_business_day(start, drawn, n - 1 - hi as i64..n - lo as i64);
             contract_next = (last + rng.random_range(55..=60)).max(n + 1);
             let mut d = last;
             while d >= 0 {
@@ -148,7 +140,7 @@ pub fn schedule(
         // payout posts on the Friday before, a Sunday one on the Monday after. No draw depends
         // on this, so the rest of the user's stream is unchanged.
         for d in &mut days {
-            *d = nearest_business_day(start, *d, n);
+            *d = nearest_business_day(start, *d, 0..n);
         }
     }
     days.sort_unstable();
@@ -296,13 +288,14 @@ mod tests {
     fn weekends_move_to_the_nearest_business_day_inside_the_window() {
         // 2025-03-01 is a Saturday.
         let sat = NaiveDate::from_ymd_opt(2025, 3, 1).unwrap();
-        assert_eq!(nearest_business_day(sat, 0, 30), 2); // Saturday -> Monday (Friday is day -1)
-        assert_eq!(nearest_business_day(sat, 1, 30), 2); // Sunday -> Monday
-        assert_eq!(nearest_business_day(sat, 2, 30), 2); // Monday stays
-        assert_eq!(nearest_business_day(sat, 6, 30), 6); // Friday stays
-        assert_eq!(nearest_business_day(sat, 7, 30), 6); // Saturday -> Friday
-        assert_eq!(nearest_business_day(sat, 8, 30), 9); // Sunday -> Monday
-        assert_eq!(nearest_business_day(sat, 8, 9), 6); // Sunday, last day -> Friday
+        assert_eq!(nearest_business_day(sat, 0, 0..30), 2); // Saturday -> Monday (Friday is day -1)
+        assert_eq!(nearest_business_day(sat, 1, 0..30), 2); // Sunday -> Monday
+        assert_eq!(nearest_business_day(sat, 2, 0..30), 2); // Monday stays
+        assert_eq!(nearest_business_day(sat, 6, 0..30), 6); // Friday stays
+        assert_eq!(nearest_business_day(sat, 7, 0..30), 6); // Saturday -> Friday
+        assert_eq!(nearest_business_day(sat, 8, 0..30), 9); // Sunday -> Monday
+        assert_eq!(nearest_business_day(sat, 8, 0..9), 6); // Sunday, last day -> Friday
+        assert_eq!(nearest_business_day(sat, 7, 7..20), 9); // Saturday, Friday below the range -> Monday
     }
 
     /// A pension arrives on the 3rd, or on the Friday before when the 3rd is a weekend.
