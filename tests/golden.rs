@@ -23,15 +23,15 @@ const GOLDEN: [(&str, &str); 5] = [
     ),
     (
         "accounts",
-        "d486e97e24717b1b8f194560777b6c09296fb2784676743b16a5e1ad57b2e981",
+        "95aa483dcc4fd570f58e47842b2cb2bc523e99334e7490c9256f12ae7f37c552",
     ),
     (
         "transactions",
-        "cd09634d7e7663ffe7d849dbade7e0292d512afce15ffa96f6429c53cd68c67a",
+        "2caf5ccfa136baf9405c249096e5b636a3a4c9f6543de604e31fe6ba0d1c6441",
     ),
     (
         "liabilities",
-        "3ef267c6e8a1d55e8302959c675e6cecbba7eb603cb6d8319961c68095806c17",
+        "abec679e7f87aebc7905713866d20c3f1ed700ce9c8d4493d39244ecd34797b1",
     ),
     (
         "user_labels",

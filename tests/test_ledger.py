@@ -9,6 +9,9 @@ check that ``balance_current`` equals the start balance plus the posted transact
 
 from __future__ import annotations
 
+import calendar
+from datetime import date
+
 import numpy as np
 from conftest import Case
 from helpers import SAVINGS_LIKE, multiset, to_cents
@@ -263,3 +266,66 @@ def test_available_balances(case: Case) -> None:
             assert available == max(0, limit - current - held), account
         else:
             assert held == 0, f"pending transaction on loan {account}"
+
+
+def _add_months(d: date, n: int) -> date:
+    """``d`` plus ``n`` calendar months, on the month's last day when it is shorter."""
+    m = d.month - 1 + n
+    year, month = d.year + m // 12, m % 12 + 1
+    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
+
+
+def test_loans_amortize_by_their_own_terms(case: Case) -> None:
+    """Each loan is fixed-rate and fully amortizing: the payment repays the original principal at
+    the rate over the term (30 years for a mortgage, 10 for a student loan); on each due day the
+    month's interest on the balance is charged on the loan account, to the cent, before the payment,
+    so the balance falls by the principal share; the loan was taken out before the window, when the
+    borrower was an adult; and the year-to-date figures add up to the payments of the calendar
+    year by the schedule, including those before the window."""
+    li, acc, users = case.ds.liabilities, case.ds.accounts, case.ds.users
+    led, tx = case.ledger, case.ds.transactions
+    age = dict(zip(users["user_id"], users["age"]))
+    row = {a: i for i, a in enumerate(led.account_ids)}
+    cents = to_cents(tx["amount"])
+    start, end = case.ds.start_date, case.ds.end_date
+    n = 0
+    for k in np.flatnonzero(li["liability_type"] != "credit"):
+        account, user = li["account_id"][k], li["user_id"][k]
+        months = 360 if li["liability_type"][k] == "mortgage" else 120
+        rate = float(li["interest_rate_percentage"][k]) / 1200
+        principal = round(float(li["origination_principal_amount"][k]) * 100)
+        payment = round(float(li["minimum_payment_amount"][k]) * 100)
+        assert payment == int(np.ceil(principal * rate / (1 - (1 + rate) ** -months))), account
+        origination = li["origination_date"][k].astype(date)
+        maturity = li["maturity_date"][k].astype(date)
+        assert origination < start, account
+        assert _add_months(origination, months) <= maturity <= _add_months(origination, months + 1), account
+        assert origination.year - (end.year - int(age[user])) >= 17, f"{account}: lent before 18"
+
+        # Walk the window's posted transactions: interest, then the payment, on each due day.
+        i = row[account]
+        balance = int(led.start[i])
+        mine = np.flatnonzero((tx["account_id"] == account) & ~tx["pending"])
+        in_window_ytd = 0
+        for j in mine[np.argsort(led.tx_day[mine], kind="stable")]:
+            amount = int(cents[j])
+            if tx["name"][j] == "INTEREST CHARGED":
+                assert abs(amount - balance * rate) <= 0.5 + 1e-6, account
+            else:
+                assert tx["name"][j] == "PAYMENT RECEIVED" and -amount == payment, account
+                if tx["date"][j].astype(date).year == end.year:
+                    in_window_ytd += payment
+            balance += amount
+        assert balance == led.current[i], account
+
+        # Year to date: every due date of the end's year from the first payment on.
+        due_day = li["next_payment_due_date"][k].astype(date).day
+        first = _add_months(origination, 1)
+        dues = [date(end.year, m, due_day) for m in range(1, 13)]
+        paid = sum(1 for d in dues if first <= d <= end)
+        ytd = round(float(li["ytd_interest_paid"][k] + li["ytd_principal_paid"][k]) * 100)
+        assert ytd == paid * payment, account
+        assert in_window_ytd <= ytd, account
+        n += 1
+    if case.name == "default-100":
+        assert n > 0, "the default case has loans"

@@ -126,16 +126,45 @@ pub struct SavingsPlan {
     pub apy: f64,
 }
 
+/// A fixed-rate, fully amortizing loan: `payment` repays `principal` at `rate` in `term_months`
+/// monthly payments, the first due one month after origination. `sim::loans` runs the schedule
+/// up to the window (the balance the account opens with) and through it.
 #[derive(Debug, Clone)]
 pub struct LoanPlan {
     pub kind: LoanKind,
     pub servicer: &'static str,
-    pub balance: Cents,
+    /// Amount lent at origination.
+    pub principal: Cents,
+    /// Annual interest rate in percent.
     pub rate: f64,
     pub payment: Cents,
     pub due_day: u32,
-    pub years_ago: u32,
-    pub term_years: u32,
+    pub term_months: u32,
+    /// Payments made before the window's first due date.
+    pub paid_before: u32,
+    /// Days from origination to one month before the first due date.
+    pub close_days: u32,
+}
+
+/// The monthly payment, rounded up to the cent, that repays `principal` at `rate` percent a year
+/// in `months` payments.
+pub fn amortized_payment(principal: Cents, rate: f64, months: u32) -> Cents {
+    let i = rate / 1200.0;
+    let p = principal as f64;
+    if i == 0.0 {
+        return (p / months as f64).ceil() as Cents;
+    }
+    (p * i / (1.0 - (1.0 + i).powi(-(months as i32)))).ceil() as Cents
+}
+
+/// The principal that a monthly `payment` repays at `rate` percent a year in `months` payments.
+pub fn principal_for_payment(payment: Cents, rate: f64, months: u32) -> f64 {
+    let i = rate / 1200.0;
+    let p = payment as f64;
+    if i == 0.0 {
+        return p * months as f64;
+    }
+    p * (1.0 - (1.0 + i).powi(-(months as i32))) / i
 }
 
 #[derive(Debug, Clone)]

@@ -72,17 +72,26 @@ pub fn base(demo: &Demographics, w: &Window, rng: &mut ChaCha8Rng, income: (f64,
     let mut loans = Vec::new();
     let mut bills = Vec::new();
     let housing = if mortgage {
-        let payment = round_to(monthly_net * between(rng, 0.2, 0.3), 1);
+        // A 30-year fixed mortgage whose payment is 20-30% of take-home pay, taken out 1 to 12
+        // years ago (at 23 or later): the principal is what that payment repays.
+        let target = monthly_net * between(rng, 0.2, 0.3);
         let rate = (between(rng, 3.0, 7.2) * 1000.0).round() / 1000.0;
+        let term_months = 360;
+        let principal = round_to(
+            principal_for_payment(target as Cents, rate, term_months),
+            1_000_00,
+        );
+        let most = (u32::from(demo.age).saturating_sub(23) * 12).clamp(1, 144);
         loans.push(LoanPlan {
             kind: LoanKind::Mortgage,
             servicer: pick_name(rng, MORTGAGE_SERVICERS),
-            balance: round_to(payment as f64 * between(rng, 120.0, 250.0), 1),
+            principal,
             rate,
-            payment,
+            payment: amortized_payment(principal, rate, term_months),
             due_day: 1,
-            years_ago: rng.random_range(1..=12),
-            term_years: 30,
+            term_months,
+            paid_before: rng.random_range(1..=most),
+            close_days: rng.random_range(0..=25),
         });
         // Two utilities and no rent: still two recurring merchants.
         for _ in 0..2 {
@@ -102,17 +111,25 @@ pub fn base(demo: &Demographics, w: &Window, rng: &mut ChaCha8Rng, income: (f64,
             on_payday: false,
         }
     };
-    if matches!(demo.life_stage, "student" | "early_career") && rng.random_bool(0.45) {
-        let balance = round_to(between(rng, 8_000.0, 60_000.0) * 100.0, 1);
+    // Student loans in standard (10-year) repayment, for graduates (22 or older) out of school:
+    // repayment began up to four years ago, after graduation. Direct Unsubsidized Loans are capped
+    // at $57,500 in all. (Students still in school would be in deferment, with no payments.)
+    if demo.life_stage == "early_career" && demo.age >= 22 && rng.random_bool(0.45) {
+        let principal = round_to(between(rng, 8_000.0, 57_500.0) * 100.0, 1);
+        let rate = (between(rng, 3.7, 7.5) * 1000.0).round() / 1000.0;
+        let term_months = 120;
         loans.push(LoanPlan {
             kind: LoanKind::Student,
             servicer: pick_name(rng, STUDENT_SERVICERS),
-            balance,
-            rate: (between(rng, 3.7, 7.5) * 1000.0).round() / 1000.0,
-            payment: round_to(balance as f64 * between(rng, 0.009, 0.013), 1),
+            principal,
+            rate,
+            payment: amortized_payment(principal, rate, term_months),
             due_day: rng.random_range(5..=25),
-            years_ago: rng.random_range(0..=4),
-            term_years: 10,
+            term_months,
+            paid_before: rng
+                .random_range(0..=(u32::from(demo.age) - 22) * 12)
+                .min(48),
+            close_days: rng.random_range(0..=25),
         });
     }
     let n_cards = match rng.random_range(0..100) {

@@ -1,7 +1,9 @@
-//! Student loans and mortgages: a fixed monthly payment on the due day as a paired transfer
-//! (checking side positive, loan side negative). The loan balance is reduced by the whole payment;
-//! the interest share of each payment is reported in the liability's year-to-date fields only (no
-//! interest transaction is posted on loan accounts).
+//! Student loans and mortgages: fixed-rate, fully amortizing. On each due day the month's interest
+//! (the balance times the monthly rate, to the cent) is posted on the loan account, then the fixed
+//! payment as a paired transfer (checking side positive, loan side negative), so the balance falls
+//! by the principal share and the account's transactions reconcile with its balance. The payments
+//! before the window follow the same schedule ([`opening`]): they set the balance the account
+//! opens with and the year-to-date figures.
 
 use super::ledger::{Ledger, Posting};
 use super::Window;
@@ -12,10 +14,79 @@ use std::borrow::Cow;
 
 pub const STATEMENT_BEFORE_DUE: i64 = 21;
 
+/// The month's interest on `balance` at `rate` percent a year, to the cent.
+fn interest(balance: Cents, rate: f64) -> Cents {
+    (balance as f64 * rate / 1200.0).round() as Cents
+}
+
+/// One month: interest added, then the payment (never more than is owed). Returns
+/// (interest, amount paid, balance after).
+fn month(balance: Cents, plan: &LoanPlan) -> (Cents, Cents, Cents) {
+    let i = interest(balance, plan.rate);
+    let paid = plan.payment.min(balance + i);
+    (i, paid, balance + i - paid)
+}
+
+/// The first due date on or after `start`.
+fn first_due_from(start: NaiveDate, due_day: u32) -> NaiveDate {
+    let d = start.with_day(due_day).expect("due days are 1-28");
+    if d >= start {
+        d
+    } else {
+        d.checked_add_months(Months::new(1)).unwrap()
+    }
+}
+
+/// Where a loan stands when the window opens.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Opening {
+    /// The first payment's due date (`plan.paid_before` months before the window's first).
+    pub first_due: NaiveDate,
+    pub origination: NaiveDate,
+    /// The balance after the payments before the window.
+    pub balance: Cents,
+    /// Interest and principal of the payments before the window in the calendar year `ytd_year`.
+    pub ytd_interest: Cents,
+    pub ytd_principal: Cents,
+    /// The last payment before the window: (due date, amount).
+    pub last_payment: Option<(NaiveDate, Cents)>,
+}
+
+/// Runs `plan`'s schedule from origination to the window's start; `ytd_year` is the year the
+/// year-to-date figures count (the window's last).
+pub fn opening(plan: &LoanPlan, start: NaiveDate, ytd_year: i32) -> Opening {
+    let first_in_window = first_due_from(start, plan.due_day);
+    let first_due = first_in_window
+        .checked_sub_months(Months::new(plan.paid_before))
+        .unwrap();
+    let origination = first_due.checked_sub_months(Months::new(1)).unwrap()
+        - Duration::days(plan.close_days as i64);
+    let mut o = Opening {
+        first_due,
+        origination,
+        balance: plan.principal,
+        ytd_interest: 0,
+        ytd_principal: 0,
+        last_payment: None,
+    };
+    for k in 0..plan.paid_before {
+        let (i, paid, after) = month(o.balance, plan);
+        let due = first_due.checked_add_months(Months::new(k)).unwrap();
+        o.last_payment = Some((due, paid));
+        if due.year() == ytd_year {
+            o.ytd_interest += i;
+            o.ytd_principal += paid - i;
+        }
+        o.balance = after;
+    }
+    o
+}
+
 #[derive(Debug, Clone)]
 pub struct Loan {
     pub plan: LoanPlan,
     pub account: u8,
+    opening: Opening,
     payment_name: Cow<'static, str>,
     last_payment: Option<(NaiveDate, Cents)>,
     last_statement: Option<(NaiveDate, Cents)>,
@@ -24,7 +95,8 @@ pub struct Loan {
 }
 
 impl Loan {
-    pub fn new(plan: LoanPlan, account: u8) -> Loan {
+    /// `opening` is [`opening`]`(&plan, ...)`, which the account was opened with.
+    pub fn new(plan: LoanPlan, account: u8, opening: Opening) -> Loan {
         let what = match plan.kind {
             LoanKind::Student => "STUDENT LN PMT",
             LoanKind::Mortgage => "MORTGAGE PMT",
@@ -33,10 +105,11 @@ impl Loan {
             payment_name: Cow::Owned(format!("{} {}", plan.servicer.to_uppercase(), what)),
             plan,
             account,
-            last_payment: None,
+            opening,
+            last_payment: opening.last_payment,
             last_statement: None,
-            ytd_interest: 0,
-            ytd_principal: 0,
+            ytd_interest: opening.ytd_interest,
+            ytd_principal: opening.ytd_principal,
         }
     }
 
@@ -62,9 +135,22 @@ impl Loan {
             return;
         }
         let balance = ledger.balance(self.account);
-        let amount = self.plan.payment.min(balance);
-        if amount <= 0 {
+        if balance <= 0 {
             return;
+        }
+        let (interest, amount, _) = month(balance, &self.plan);
+        if interest > 0 {
+            ledger.post(Posting {
+                day,
+                auth_day: day,
+                account: self.account,
+                amount: interest,
+                name: Cow::Borrowed("INTEREST CHARGED"),
+                merchant_name: None,
+                channel: PaymentChannel::Other,
+                pfc: "BANK_FEES_INTEREST_CHARGE",
+                pending: false,
+            });
         }
         for (account, amt, name) in [
             (checking, amount, self.payment_name.clone()),
@@ -84,8 +170,6 @@ impl Loan {
         }
         self.last_payment = Some((date, amount));
         if date.year() == w.end().year() {
-            let interest =
-                ((balance as f64 * self.plan.rate / 1200.0).round() as Cents).min(amount);
             self.ytd_interest += interest;
             self.ytd_principal += amount - interest;
         }
@@ -99,16 +183,11 @@ impl Loan {
         } else {
             due_this_month.checked_add_months(Months::new(1)).unwrap()
         };
-        let origination = NaiveDate::from_ymd_opt(
-            end.year() - self.plan.years_ago as i32,
-            ((end.month() + 5) % 12) + 1,
-            self.plan.due_day.min(28),
-        )
-        .unwrap();
-        let balance = ledger.balance(self.account);
-        let term_months = self.plan.term_years * 12;
-        let paid_months = (self.plan.years_ago * 12).min(term_months - 1);
-        let share_left = 1.0 - paid_months as f64 / term_months as f64 * 0.6;
+        let last_due = self
+            .opening
+            .first_due
+            .checked_add_months(Months::new(self.plan.term_months - 1))
+            .unwrap();
         let (stmt_date, stmt_balance) = self.last_statement.unwrap_or((
             w.start,
             ledger.accounts[self.account as usize].start_balance,
@@ -129,12 +208,9 @@ impl Loan {
             last_statement_balance: stmt_balance,
             next_payment_due_date: next_due,
             is_overdue: false,
-            origination_date: origination,
-            origination_principal_amount: ((balance as f64 / share_left) / 100.0).round() as Cents
-                * 100,
-            maturity_date: origination
-                .checked_add_months(Months::new(term_months))
-                .unwrap(),
+            origination_date: self.opening.origination,
+            origination_principal_amount: self.plan.principal,
+            maturity_date: last_due,
             ytd_interest_paid: self.ytd_interest,
             ytd_principal_paid: self.ytd_principal,
         }

@@ -30,7 +30,7 @@ use spending::Spender;
 use std::borrow::Cow;
 
 /// PFC categories the simulation uses outside the merchant catalog (checked against the taxonomy).
-pub const FIXED_CATEGORIES: [&str; 12] = [
+pub const FIXED_CATEGORIES: [&str; 13] = [
     "INCOME_WAGES",
     "INCOME_RETIREMENT_PENSION",
     "INCOME_INTEREST_EARNED",
@@ -43,6 +43,7 @@ pub const FIXED_CATEGORIES: [&str; 12] = [
     "BANK_FEES_OVERDRAFT_FEES",
     "BANK_FEES_OTHER_BANK_FEES",
     "RENT_AND_UTILITIES_RENT",
+    "TRANSFER_OUT_WITHDRAWAL",
 ];
 
 /// Days a pending transaction can be in: the last `PENDING_DAYS` of the window.
@@ -308,6 +309,64 @@ impl Sim<'_> {
         None
     }
 
+    /// A planned low day of a cash-flow-stressed user: checking ends the day under $100. Up to
+    /// six everyday purchases at amounts their merchants charge (the last one may take what is
+    /// left when that is in the merchant's range), then what is still above the day's target is
+    /// taken out in cash: an ATM withdrawal in twenties, with one large purchase (electronics,
+    /// furniture, a flight) in its merchant's range for what is over $800 (when none fits, the
+    /// withdrawal takes it). A remainder under $15 stays: the target is at most $85.
+    fn spend_down(&mut self, spender: &Spender, day: u16) {
+        const KEEP: Cents = 15_00;
+        let target = self.rng.random_range(15_00..=85_00);
+        let mut excess = self.ledger.balance(self.checking) - target;
+        for _ in 0..6 {
+            if excess < KEEP {
+                return;
+            }
+            let Some((m, amount)) = self.everyday(spender, day) else {
+                continue;
+            };
+            let amount = if amount <= excess {
+                amount
+            } else if m.lo <= excess {
+                excess
+            } else {
+                continue;
+            };
+            self.charged(m, day);
+            self.post(day, self.checking, amount, m, false);
+            excess -= amount;
+        }
+        if excess < KEEP {
+            return;
+        }
+        const ATM_MAX: Cents = 800_00;
+        let cash = twenties(excess - KEEP + 1).min(ATM_MAX);
+        if excess - cash >= KEEP {
+            // More than the ATM allows: one large purchase in its merchant's range.
+            let rest = excess - cash;
+            let fits: Vec<&'static Merchant> = merchants::LARGE_PURCHASES
+                .iter()
+                .filter(|m| m.lo <= rest && rest <= m.hi)
+                .collect();
+            if !fits.is_empty() {
+                let m = fits[self.rng.random_range(0..fits.len())];
+                self.post(day, self.checking, rest, m, false);
+                excess -= rest;
+            }
+        }
+        let cash = twenties(excess - KEEP + 1);
+        if cash > 0 {
+            self.post_other(
+                day,
+                self.checking,
+                cash,
+                Cow::Borrowed("ATM CASH WITHDRAWAL"),
+                "TRANSFER_OUT_WITHDRAWAL",
+            );
+        }
+    }
+
     /// Checking bills (rent, loans, bills not on a card, at their highest) due on days
     /// `from..until`: what a budgeting user keeps aside until the next payment.
     fn bills_due(&self, from: u16, until: u16) -> Cents {
@@ -517,27 +576,7 @@ impl Sim<'_> {
             }
             // 8. cash-flow stress: spend checking down below $100 on planned low days
             if is_low {
-                let target = self.rng.random_range(15_00..=85_00);
-                let mut excess = self.ledger.balance(self.checking) - target;
-                let mut n = 0;
-                while excess > 0 {
-                    // A merchant that passes the cadence guard, else a one-off large purchase.
-                    let m = match self.everyday(&spender, day) {
-                        Some((m, _)) => {
-                            self.charged(m, day);
-                            m
-                        }
-                        None => &merchants::LARGE_PURCHASES[4],
-                    };
-                    let chunk = if n == 3 {
-                        excess
-                    } else {
-                        excess.min(self.rng.random_range(40_00..=260_00))
-                    };
-                    self.post(day, self.checking, chunk, m, false);
-                    excess -= chunk;
-                    n += 1;
-                }
+                self.spend_down(&spender, day);
             }
             // 9. statements, due dates
             for card in self.cards.iter_mut() {
@@ -556,6 +595,11 @@ impl Sim<'_> {
             self.ledger.end_of_day(day);
         }
     }
+}
+
+/// The smallest multiple of $20 at least `c` (0 for `c <= 0`).
+fn twenties(c: Cents) -> Cents {
+    (c.max(0) + 19_99) / 20_00 * 20_00
 }
 
 /// A simulated user: the records plus the ledger's daily balances when they were recorded.
@@ -661,9 +705,10 @@ pub fn simulate_draw(
                 format!("{} 30-Year Fixed Mortgage", l.servicer),
             ),
         };
-        let acct = ledger.open(subtype, l.balance, None);
+        let opening = loans::opening(l, w.start, w.end().year());
+        let acct = ledger.open(subtype, opening.balance, None);
         meta.push((name.into(), official, mask(&mut rng, &mut masks)));
-        loans.push(Loan::new(l.clone(), acct));
+        loans.push(Loan::new(l.clone(), acct, opening));
     }
 
     let low = match (&p.stress, p.mode) {
