@@ -206,26 +206,29 @@ def test_write_overwrite_replaces(small: ssg.Dataset, small_other: ssg.Dataset, 
     assert manifest["seed"] == 5
 
 
-def test_overwrite_csv_folder_drops_stale_files(small: ssg.Dataset, tmp_path: Path) -> None:
+def test_overwrite_replaces_a_csv_folder_of_our_files(
+    small: ssg.Dataset, small_other: ssg.Dataset, tmp_path: Path
+) -> None:
     out = tmp_path / "csv"
     small.to_csv(out)
-    (out / "stale.csv").write_text("old", encoding="utf-8")
-    small.to_csv(out, overwrite=True)
+    (out / "liabilities.csv").unlink()
+    small_other.to_csv(out, overwrite=True)
     assert sorted(p.name for p in out.iterdir()) == sorted(f"{t}.csv" for t in ssg.TABLES)
+    assert (out / "users.csv").read_bytes() != b""
 
 
 @pytest.mark.parametrize("writer", ["to_sqlite", "to_json", "to_csv"])
 def test_single_writers_refuse_existing_output(small: ssg.Dataset, tmp_path: Path, writer: str) -> None:
     target = tmp_path / "target"
     if writer == "to_csv":
-        target.mkdir()
-        (target / "keep.txt").write_text("keep", encoding="utf-8")
+        small.to_csv(target)
+        before = file_hashes(target)
     else:
         target.write_text("keep", encoding="utf-8")
     with pytest.raises(ssg.OutputExistsError):
         getattr(small, writer)(target)
     if writer == "to_csv":
-        assert (target / "keep.txt").read_text(encoding="utf-8") == "keep"
+        assert file_hashes(target) == before
     else:
         assert target.read_text(encoding="utf-8") == "keep"
     getattr(small, writer)(target, overwrite=True)
@@ -233,6 +236,34 @@ def test_single_writers_refuse_existing_output(small: ssg.Dataset, tmp_path: Pat
         assert sorted(p.name for p in target.iterdir()) == sorted(f"{t}.csv" for t in ssg.TABLES)
     else:
         assert target.read_bytes() != b"keep"
+
+
+@pytest.mark.parametrize("writer", ["to_sqlite", "to_json", "to_csv", "write"])
+def test_overwrite_never_deletes_what_the_writer_did_not_write(
+    small: ssg.Dataset, tmp_path: Path, writer: str
+) -> None:
+    """``overwrite=True`` pointed at a folder of the user's own files (here a project folder; in the
+    report that prompted this, the working folder) refuses and leaves every file as it was."""
+    project = tmp_path / "project"
+    (project / "code").mkdir(parents=True)
+    (project / "thesis.tex").write_text("years of work", encoding="utf-8")
+    (project / "code" / "model.py").write_text("x = 1", encoding="utf-8")
+    before = file_hashes(project)
+    target = {"write": project / "csv"}.get(writer, project)
+    if writer == "write":
+        # ``write`` replaces ``<out>/csv``: a csv/ folder holding the user's own file is refused.
+        target.mkdir()
+        (target / "mine.txt").write_text("mine", encoding="utf-8")
+        before = file_hashes(project)
+        call = lambda: small.write(project, formats="csv", overwrite=True)  # noqa: E731
+    else:
+        call = lambda: getattr(small, writer)(project, overwrite=True)  # noqa: E731
+    with pytest.raises(ssg.OutputError) as info:
+        call()
+    msg = str(info.value)
+    assert "not replaced" in msg, msg
+    assert file_hashes(project) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["project"], "no temporary left behind"
 
 
 @pytest.mark.parametrize("writer", ["write", "to_sqlite", "to_json", "to_csv"])

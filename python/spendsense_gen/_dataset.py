@@ -274,7 +274,8 @@ class Dataset:
         return Path(path)
 
     def to_csv(self, directory: PathLikeStr, overwrite: bool = False) -> Path:
-        """Write one CSV per table into ``directory`` (created; replaced whole if ``overwrite``)."""
+        """Write one CSV per table into ``directory`` (created; replaced whole if ``overwrite``,
+        which is refused with :class:`OutputError` when it holds anything but those CSV files)."""
         self._core.write_csv(directory, overwrite)
         return Path(directory)
 

@@ -21,7 +21,11 @@ pub struct CsvWriter {
 impl CsvWriter {
     /// Creates the folder (under its temporary name) and the five files with their headers.
     pub fn open(dir: &Path, overwrite: bool) -> Result<CsvWriter> {
-        let staged = Staged::new(dir, overwrite)?;
+        let staged = Staged::folder(dir, overwrite, |n| {
+            Table::ALL
+                .iter()
+                .any(|t| n.strip_suffix(".csv") == Some(t.name()))
+        })?;
         std::fs::create_dir_all(staged.path()).map_err(|e| Error::output(dir, e))?;
         let mut files = Vec::new();
         for table in Table::ALL {

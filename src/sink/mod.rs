@@ -44,13 +44,84 @@ pub struct Staged {
     hashes: Vec<manifest::FileHash>,
 }
 
+/// What a [`Staged`] output is, which decides what `overwrite` may replace.
+#[derive(Clone, Copy)]
+pub enum Output {
+    /// A file (a database, a JSON document): an existing folder of that name is never replaced.
+    File,
+    /// A folder of files this program writes, whose names `ours` accepts: an existing folder is
+    /// replaced only when everything in it is such a file, so a mistyped path (the working
+    /// folder, a project) is refused instead of deleted.
+    Folder { ours: fn(&str) -> bool },
+}
+
+/// The first few entries of `dir` that `ours` does not accept, sorted.
+fn foreign_entries(dir: &Path, ours: fn(&str) -> bool) -> Vec<String> {
+    let mut foreign: Vec<String> = match std::fs::read_dir(dir) {
+        Ok(entries) => entries
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| !ours(n))
+            .collect(),
+        Err(e) => vec![format!("(unreadable: {e})")],
+    };
+    foreign.sort();
+    foreign
+}
+
 impl Staged {
-    /// Checks the target (overwrite rule, parent folder) and picks a temporary path beside it.
+    /// A file output: checks the target (overwrite rule, parent folder) and picks a temporary path
+    /// beside it.
     pub fn new(target: &Path, overwrite: bool) -> Result<Staged> {
+        Staged::output(target, overwrite, Output::File)
+    }
+
+    /// A folder output whose files' names `ours` accepts (see [`Output::Folder`]).
+    pub fn folder(target: &Path, overwrite: bool, ours: fn(&str) -> bool) -> Result<Staged> {
+        Staged::output(target, overwrite, Output::Folder { ours })
+    }
+
+    fn output(target: &Path, overwrite: bool, kind: Output) -> Result<Staged> {
         if target.exists() && !overwrite {
             return Err(Error::OutputExists {
                 path: target.to_path_buf(),
             });
+        }
+        if target.exists() {
+            match kind {
+                Output::File if target.is_dir() => {
+                    return Err(Error::output(
+                        target,
+                        "is a folder, not replaced: give the path of a file",
+                    ));
+                }
+                Output::Folder { .. } if !target.is_dir() => {
+                    return Err(Error::output(
+                        target,
+                        "is a file, not replaced: give the path of a folder",
+                    ));
+                }
+                Output::Folder { ours } => {
+                    let foreign = foreign_entries(target, ours);
+                    if !foreign.is_empty() {
+                        let shown: Vec<&str> = foreign.iter().take(3).map(|s| s.as_str()).collect();
+                        let more = if foreign.len() > 3 {
+                            format!(" and {} more", foreign.len() - 3)
+                        } else {
+                            String::new()
+                        };
+                        return Err(Error::output(
+                            target,
+                            format!(
+                                "holds files this output does not write ({}{more}), so it is not \
+                                 replaced: give another folder, or remove them",
+                                shown.join(", ")
+                            ),
+                        ));
+                    }
+                }
+                Output::File => {}
+            }
         }
         let parent = match target.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -572,4 +643,80 @@ pub fn total_rows(ds: &Dataset) -> u64 {
         .iter()
         .map(|t| ds.users.iter().map(|u| t.row_count(u) as u64).sum::<u64>())
         .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tmp(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("ssg-staged-{name}-{}", std::process::id()));
+        remove_path(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    fn csv_file(n: &str) -> bool {
+        n.ends_with(".csv")
+    }
+
+    /// Writes `a.csv` into a staged folder and commits it.
+    fn write_folder(target: &Path) -> Result<()> {
+        let staged = Staged::folder(target, true, csv_file)?;
+        std::fs::create_dir_all(staged.path()).unwrap();
+        std::fs::write(staged.path().join("a.csv"), "new").unwrap();
+        staged.commit()
+    }
+
+    #[test]
+    fn overwrite_replaces_a_folder_of_our_files_only() {
+        let d = tmp("folder");
+        let out = d.join("csv");
+        std::fs::create_dir_all(&out).unwrap();
+        std::fs::write(out.join("a.csv"), "old").unwrap();
+        std::fs::write(out.join("b.csv"), "old").unwrap();
+        write_folder(&out).unwrap();
+        assert_eq!(std::fs::read_to_string(out.join("a.csv")).unwrap(), "new");
+        assert!(!out.join("b.csv").exists());
+
+        // A folder with anything else in it is refused, and left as it was.
+        std::fs::write(out.join("notes.txt"), "mine").unwrap();
+        std::fs::create_dir_all(out.join("code")).unwrap();
+        let e = write_folder(&out).unwrap_err().to_string();
+        assert!(
+            e.contains("holds files this output does not write (code, notes.txt)"),
+            "{e}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(out.join("notes.txt")).unwrap(),
+            "mine"
+        );
+        assert!(out.join("code").is_dir());
+        assert_eq!(
+            std::fs::read_dir(&d).unwrap().count(),
+            1,
+            "no temporary left"
+        );
+
+        // A file where a folder goes is refused too.
+        let file = d.join("file.csv");
+        std::fs::write(&file, "x").unwrap();
+        let e = write_folder(&file).unwrap_err().to_string();
+        assert!(e.contains("is a file, not replaced"), "{e}");
+        remove_path(&d);
+    }
+
+    #[test]
+    fn overwrite_never_replaces_a_folder_with_a_file() {
+        let d = tmp("file");
+        let target = d.join("spendsense.db");
+        std::fs::create_dir_all(target.join("inside")).unwrap();
+        let e = Staged::new(&target, true).err().unwrap().to_string();
+        assert!(e.contains("is a folder, not replaced"), "{e}");
+        assert!(target.join("inside").is_dir());
+        // Without overwrite, any existing target is refused as before.
+        let e = Staged::new(&target, false).err().unwrap();
+        assert!(matches!(e, Error::OutputExists { .. }), "{e}");
+        remove_path(&d);
+    }
 }

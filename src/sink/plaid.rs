@@ -421,7 +421,8 @@ pub struct PlaidWriter {
 
 impl PlaidWriter {
     pub fn open(path: &Path, overwrite: bool) -> Result<PlaidWriter> {
-        let staged = Staged::new(path, overwrite)?;
+        // One folder per user.
+        let staged = Staged::folder(path, overwrite, |n| n.starts_with("user_"))?;
         std::fs::create_dir_all(staged.path()).map_err(|e| Error::output(path, e))?;
         Ok(PlaidWriter { staged })
     }

@@ -145,7 +145,9 @@ pub struct SandboxWriter {
 
 impl SandboxWriter {
     pub fn open(path: &Path, overwrite: bool) -> Result<SandboxWriter> {
-        let staged = Staged::new(path, overwrite)?;
+        let staged = Staged::folder(path, overwrite, |n| {
+            n.starts_with("user_") && n.ends_with(".json")
+        })?;
         std::fs::create_dir_all(staged.path()).map_err(|e| Error::output(path, e))?;
         Ok(SandboxWriter { staged })
     }

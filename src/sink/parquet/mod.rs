@@ -534,7 +534,7 @@ pub fn stage_features(
     overwrite: bool,
     check: Check,
 ) -> Result<Staged> {
-    let mut staged = Staged::new(dir, overwrite)?;
+    let mut staged = Staged::folder(dir, overwrite, feature_file)?;
     std::fs::create_dir_all(staged.path()).map_err(|e| Error::output(dir, e))?;
     let total = feature_rows(det);
     let mut done = 0u64;
@@ -557,6 +557,20 @@ pub fn stage_features(
 /// Writes `features/` atomically (see [`stage_features`]).
 pub fn write_features(det: &Detection, dir: &Path, overwrite: bool, check: Check) -> Result<()> {
     stage_features(det, dir, overwrite, check)?.commit()
+}
+
+/// A file of `parquet/`: `<table>.parquet`.
+fn table_file(name: &str) -> bool {
+    Table::ALL
+        .iter()
+        .any(|t| name.strip_suffix(".parquet") == Some(t.name()))
+}
+
+/// A file of `features/`: `<signal family>.parquet` or `persona_assignments.parquet`.
+fn feature_file(name: &str) -> bool {
+    FeatureTable::ALL
+        .iter()
+        .any(|t| name.strip_suffix(".parquet") == Some(t.name()))
 }
 
 /// Columns of a data table written without a dictionary: unique ids and free text.
@@ -592,8 +606,9 @@ fn open_folder(
     dir: &Path,
     overwrite: bool,
     tables: &[FileSpec],
+    ours: fn(&str) -> bool,
 ) -> Result<(Staged, Vec<TableWriter>)> {
-    let staged = Staged::new(dir, overwrite)?;
+    let staged = Staged::folder(dir, overwrite, ours)?;
     std::fs::create_dir_all(staged.path()).map_err(|e| Error::output(dir, e))?;
     let mut files = Vec::new();
     for t in tables {
@@ -645,7 +660,7 @@ impl TablesWriter {
                 row_group_rows: ROW_GROUP_ROWS,
             })
             .collect();
-        let (staged, files) = open_folder(dir, overwrite, &specs)?;
+        let (staged, files) = open_folder(dir, overwrite, &specs, table_file)?;
         let name = format!("{}.parquet", Table::Transactions.name());
         let transactions =
             transactions::TransactionsFile::create(&staged.path().join(&name), &dir.join(&name))?;
@@ -705,7 +720,7 @@ impl FeaturesWriter {
             keys: FEATURE_KEYS.to_vec(),
             row_group_rows: FEATURE_ROW_GROUP_ROWS,
         });
-        let (staged, files) = open_folder(dir, overwrite, &tables)?;
+        let (staged, files) = open_folder(dir, overwrite, &tables, feature_file)?;
         Ok(FeaturesWriter { staged, files })
     }
 }
