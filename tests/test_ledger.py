@@ -282,7 +282,7 @@ def test_loans_amortize_by_their_own_terms(case: Case) -> None:
     so the balance falls by the principal share; the loan was taken out before the window, when the
     borrower was an adult; and the year-to-date figures add up to the payments of the calendar
     year by the schedule, including those before the window."""
-    li, acc, users = case.ds.liabilities, case.ds.accounts, case.ds.users
+    li, users = case.ds.liabilities, case.ds.users
     led, tx = case.ledger, case.ds.transactions
     age = dict(zip(users["user_id"], users["age"]))
     row = {a: i for i, a in enumerate(led.account_ids)}
