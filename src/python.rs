@@ -732,6 +732,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<CoreDataset>()?;
     m.add_class::<CoreDetection>()?;
     m.add("WINDOWS", WINDOWS.to_vec())?;
+    m.add("MAX_THREADS", crate::generate::MAX_THREADS)?;
     m.add(
         "FEATURE_TABLES",
         FeatureTable::ALL

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import spendsense_gen as ssg
+from conftest import Written
 from helpers import DETECTION_FILES, file_hashes, sha256
 from spendsense_gen import cli
 
@@ -136,6 +137,7 @@ def test_overwrite_flag_replaces(tmp_path: Path) -> None:
         (["--users", "10", "--mix", "stable=4"], "mix.counts"),
         (["--consent-ratio", "2"], "consent_ratio"),
         (["--threads", "0"], "threads"),
+        (["--threads", "100000"], "1 to 1024"),
     ],
 )
 def test_bad_flags_are_one_line_errors(tmp_path: Path, flags: list[str], mentions: str) -> None:
@@ -339,3 +341,10 @@ def test_unparsable_flag_in_process(tmp_path: Path) -> None:
         pytest.fail(f"main() raised SystemExit({e.code}) instead of returning an exit code")
     line = assert_one_line_error(*result)
     assert "abc" in line
+
+
+def test_validate_json_to_an_unwritable_path_is_one_line(written: Written, tmp_path: Path) -> None:
+    for target in (tmp_path / "missing" / "r.json", tmp_path):
+        line = assert_one_line_error(*run("validate", str(written.db), "--json", str(target)))
+        assert f"cannot write {target}" in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == [], "no temporary left behind"

@@ -34,8 +34,9 @@ BAD_ARGUMENTS = [
     ({"mix": {"shares": {"stable": 0.5, "savings_builder": 0.7}}}, "mix.shares", "sum to 1"),
     ({"mix": {"shares": {"stable": 1.5}}}, "mix.shares.stable", "0 to 1"),
     ({"mix": "nope"}, "mix", "default, even"),
-    ({"threads": 0}, "threads", ">= 1"),
-    ({"threads": -3}, "threads", ">= 1"),
+    ({"threads": 0}, "threads", "1 to 1024"),
+    ({"threads": -3}, "threads", "1 to 1024"),
+    ({"threads": 100_000}, "threads", "1 to 1024"),
 ]
 
 

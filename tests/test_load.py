@@ -196,7 +196,8 @@ def test_cli_load_usage_errors(gen: Gen, tmp_path: Path) -> None:
         assert err.startswith("spendsense-gen: error: ") and "--" in err
     code, out, err = run("load", "--from", str(tmp_path / "missing"), "--db", str(tmp_path / "x.db"))
     assert code == 2 and out == ""
-    assert err.startswith("spendsense-gen: error: invalid path: ") and "does not exist" in err
+    assert err.startswith("spendsense-gen: error: invalid source: ") and "does not exist" in err
+    assert err.rstrip().endswith("[--from]")
     code, out, err = run("load", "--from", str(gen.db), "--db", str(tmp_path / "x.db"))
     assert code == 2 and "is already a SQLite database" in err and err.rstrip().endswith("[--from]")
     code, out, err = run("load", "--from", str(gen.csv), "--db", str(tmp_path))

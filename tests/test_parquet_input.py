@@ -143,15 +143,31 @@ def test_report_of_a_parquet_only_folder(parquet_dir: Path) -> None:
 
 def test_a_data_folder_names_the_source_to_give(written: Written, parquet_dir: Path) -> None:
     """``generate``'s output folder holds sources, not tables: validate, load and detect say which
-    one to give instead of reporting the tables missing."""
-    for folder, meant in ((written.dir, written.db), (parquet_dir.parent, parquet_dir)):
+    one to give instead of reporting the tables missing. ``load`` reads into a database, so it is
+    never pointed at one: it names the CSV folder."""
+    for folder, meant, meant_by_load in (
+        (written.dir, written.db, written.dir / "csv"),
+        (parquet_dir.parent, parquet_dir, parquet_dir),
+    ):
         db = folder / "x.db"
-        for call in (ssg.validate, ssg.detect, lambda p: ssg.load(p, db)):  # noqa: B023
+        for call, parameter, want in (
+            (ssg.validate, "path", meant),
+            (ssg.detect, "path", meant),
+            (lambda p: ssg.load(p, db), "source", meant_by_load),  # noqa: B023
+        ):
             with pytest.raises(ssg.InvalidParameterError) as info:
                 call(folder)
-            assert info.value.parameter in ("path", "source")
-            assert f"did you mean {meant}?" in str(info.value)
+            assert info.value.parameter == parameter
+            assert f"did you mean {want}?" in str(info.value)
         assert not db.exists()
+
+
+def test_load_of_a_folder_with_only_a_database_says_so(tmp_path: Path) -> None:
+    ssg.generate_to(tmp_path / "d", n_users=5, months=1, formats=["sqlite"], detect=False)
+    with pytest.raises(ssg.InvalidParameterError) as info:
+        ssg.load(tmp_path / "d", tmp_path / "x.db")
+    assert info.value.parameter == "source"
+    assert "holds only a SQLite database (spendsense.db)" in str(info.value)
 
 
 def test_a_folder_of_shards_names_one_to_give(tmp_path: Path) -> None:

@@ -232,6 +232,21 @@ def test_report_from_a_csv_folder(tmp_path: Path) -> None:
     assert str(data / "csv") in text
 
 
+def test_report_from_a_users_json(tmp_path: Path) -> None:
+    """``users.json`` (which validate and load read) gives a report too, through a temporary
+    database; any other file is a one-line error, not a traceback."""
+    data = tmp_path / "data"
+    ssg.generate(n_users=12, seed=5, months=2).to_json(data / "users.json")
+    code, stdout, stderr = run("report", str(data / "users.json"), "-q")
+    assert (code, stdout, stderr) == (0, "", "")
+    text = (data / "report.html").read_text(encoding="utf-8")
+    assert "<dt>Users</dt><dd>12</dd>" in text
+    (tmp_path / "notes.txt").write_text("not data", encoding="utf-8")
+    code, stdout, stderr = run("report", str(tmp_path / "notes.txt"))
+    assert code == 2 and stdout == "" and len(stderr.splitlines()) == 1
+    assert "is neither a SQLite database nor a users.json" in stderr
+
+
 def test_report_says_when_the_data_is_shorter_than_a_window(folder_report: Path, tmp_path: Path) -> None:
     """Two months of data cover neither window's rules (90 days for the 30-day window): the
     matrices say so, where labels and detection can disagree. The default run covers both."""

@@ -11,6 +11,7 @@ __all__ = [
     "CoreDataset",
     "CoreDetection",
     "WINDOWS",
+    "MAX_THREADS",
     "FEATURE_TABLES",
     "generate",
     "write_stream",
@@ -26,6 +27,7 @@ __all__ = [
 __version__: str
 PINNED_CRATES: list[tuple[str, str]]
 WINDOWS: list[int]
+MAX_THREADS: int
 FEATURE_TABLES: list[str]
 
 _Path = Union[str, PathLike[str]]

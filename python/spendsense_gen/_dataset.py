@@ -432,12 +432,11 @@ def generate(
 
 
 def _check_threads(threads: Any) -> None:
-    if threads is not None and (not isinstance(threads, int) or isinstance(threads, bool) or threads < 1):
-        raise InvalidParameterError(
-            f"invalid threads: {threads!r} (allowed: an integer >= 1, or None for all cores)",
-            "threads",
-            "an integer >= 1, or None for all cores",
-        )
+    if threads is not None and (
+        not isinstance(threads, int) or isinstance(threads, bool) or not 1 <= threads <= _core.MAX_THREADS
+    ):
+        allowed = f"an integer from 1 to {_core.MAX_THREADS}, or None for all cores"
+        raise InvalidParameterError(f"invalid threads: {threads!r} (allowed: {allowed})", "threads", allowed)
 
 
 def _config_text(
@@ -519,8 +518,8 @@ def generate_to(
     :func:`generate` and :meth:`Dataset.write`; ``progress`` is called as
     ``progress(users_done, users_total)``. With ``detect=False`` the persona detector does not
     run (no ``features/``, ``validation_report.json`` or ``persona_assignments``; ``report`` is
-    None): for pure data generation at scale, where the detector costs about twice the
-    generation.
+    None): for pure data generation at scale, where the detector adds about a quarter to the run
+    (``benchmarks/README.md``).
     """
     _check_threads(threads)
     text = _config_text(n_users, seed, end_date, months, mix, consent_ratio, config)

@@ -228,7 +228,8 @@ def detect(
             folder as ``spendsense-gen`` writes them (which may hold your own data in that
             schema). The detector reads the five tables only, so all of them give the same result
             for the same data.
-        end_date: last day of both windows, ``YYYY-MM-DD`` or a ``date`` (default: the latest
+        end_date: last day of both windows, ``YYYY-MM-DD`` or a ``date`` (default: the
+            dataset's end date, or a database's ``metadata`` end date; else the latest
             transaction date).
 
     Raises:

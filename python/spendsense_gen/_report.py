@@ -228,10 +228,21 @@ def _has_table(con: sqlite3.Connection, name: str) -> bool:
 
 
 def _find_source(path: Path) -> tuple[Optional[Path], Optional[Path], Path]:
-    """``(database, table folder, folder)`` of a data folder, a database file or a CSV or
-    Parquet folder."""
+    """``(database, other source, folder)`` of a data folder, a database file, a ``users.json`` or
+    a CSV or Parquet folder (the other source is loaded into a temporary database)."""
     if path.is_file():
-        return path, None, path.parent
+        with path.open("rb") as f:
+            head = f.read(16)
+        if head == b"SQLite format 3\x00":
+            return path, None, path.parent
+        if head.lstrip()[:1] == b"{":
+            return None, path, path.parent
+        raise InvalidParameterError(
+            f"invalid path: {path} is neither a SQLite database nor a users.json",
+            "path",
+            "a folder written by spendsense-gen generate, a SQLite database, a users.json "
+            "or a CSV or Parquet folder",
+        )
     if not path.is_dir():
         raise InvalidParameterError(
             f"invalid path: {path} does not exist (run spendsense-gen generate first, or give a data folder)",
@@ -255,8 +266,8 @@ def _find_source(path: Path) -> tuple[Optional[Path], Optional[Path], Path]:
 
 def inputs_from_path(path: PathLikeStr) -> ReportInputs:
     """The report's inputs from a data folder (as ``spendsense-gen generate`` writes it), a SQLite
-    database or a CSV or Parquet folder. The database is preferred; a CSV or Parquet folder is
-    loaded into a temporary database first. The stored ``persona_assignments`` table and
+    database, a ``users.json`` or a CSV or Parquet folder. The database is preferred; the others
+    are loaded into a temporary database first. The stored ``persona_assignments`` table and
     ``validation_report.json`` are used when they are there; otherwise the detector runs on the
     data."""
     from ._detect import detect

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional, Union
 
 from . import _core
-from .errors import InvalidDataError
+from .errors import InvalidDataError, OutputError
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -167,7 +167,14 @@ class ValidationReport:
         """The report as JSON text; also written to ``path`` when given."""
         text = json.dumps(self._data, indent=2) + "\n"
         if path is not None:
-            Path(path).write_text(text, encoding="utf-8")
+            target = Path(path)
+            tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+            try:
+                tmp.write_text(text, encoding="utf-8")
+                os.replace(tmp, target)
+            except OSError as e:
+                tmp.unlink(missing_ok=True)
+                raise OutputError(f"cannot write {target}: {e.strerror or e}", str(target)) from e
         return text
 
     def raise_for_failures(self) -> None:

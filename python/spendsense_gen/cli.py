@@ -116,8 +116,10 @@ def _parser() -> argparse.ArgumentParser:
 
     def recipe(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--config", metavar="FILE", help="TOML or JSON recipe; flags override it")
-        sp.add_argument("--users", type=int, metavar="N", help="number of users (default 100)")
-        sp.add_argument("--seed", type=int, metavar="S", help="random seed (default 42)")
+        sp.add_argument(
+            "--users", type=int, metavar="N", help="number of users, 1 to 10,000,000 (default 100)"
+        )
+        sp.add_argument("--seed", type=int, metavar="S", help="random seed, 0 to 2^64-1 (default 42)")
         sp.add_argument("--end-date", metavar="YYYY-MM-DD", help="last simulated day (default 2025-10-31)")
         sp.add_argument("--months", type=int, metavar="M", help="window length in months, 1-36 (default 7)")
         sp.add_argument(
@@ -127,7 +129,10 @@ def _parser() -> argparse.ArgumentParser:
             f"(archetypes: {', '.join(ARCHETYPES)})",
         )
         sp.add_argument(
-            "--consent-ratio", type=float, metavar="R", help="share of users with consent (default 0.9)"
+            "--consent-ratio",
+            type=float,
+            metavar="R",
+            help="share of users with consent, 0 to 1 (default 0.9)",
         )
         sp.add_argument("--out", metavar="DIR", help="output folder (default data)")
         sp.add_argument(
@@ -139,7 +144,10 @@ def _parser() -> argparse.ArgumentParser:
     g = sub.add_parser("generate", help="generate a dataset into a folder")
     recipe(g)
     g.add_argument(
-        "--threads", type=int, metavar="N", help="worker threads (default all cores; output is identical)"
+        "--threads",
+        type=int,
+        metavar="N",
+        help="worker threads, 1 to 1024 (default all cores; output is identical)",
     )
     g.add_argument(
         "--shard",
@@ -171,7 +179,9 @@ def _parser() -> argparse.ArgumentParser:
         "or the CSV folder itself)",
     )
     d.add_argument(
-        "--end-date", metavar="YYYY-MM-DD", help="last day of the windows (default: the latest transaction)"
+        "--end-date",
+        metavar="YYYY-MM-DD",
+        help="last day of the windows (default: the database's metadata end date, else the last transaction)",
     )
     d.add_argument(
         "--overwrite",

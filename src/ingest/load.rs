@@ -144,7 +144,7 @@ impl Visit for Inserter<'_, '_> {
 /// (created when it does not exist). On any problem with the data the error is
 /// [`Error::InvalidData`] with the validation report, and the database is as it was.
 pub fn load(from: &Path, db: &Path, check: Check) -> Result<Loaded> {
-    let kind = Kind::detect(from)?;
+    let kind = Kind::detect_for(from, "source", false)?;
     if kind == Kind::Sqlite {
         return Err(Error::invalid(
             "source",

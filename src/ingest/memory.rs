@@ -207,7 +207,7 @@ pub fn check_against(
         needed,
         limit,
         message: format!(
-            "{} it would hold about {} ({} transactions at about {per} bytes each), more than \
+            "{} it would hold at least {} ({} transactions at {per} bytes or more each), more than \
              {from} ({}). {advice} To try anyway, set {LIMIT_VAR}=off.",
             reader.verb(),
             size(needed),

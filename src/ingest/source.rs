@@ -37,26 +37,47 @@ impl Kind {
     /// `users.parquet` and no `users.csv`; a data folder as `generate` writes it is an error
     /// that names the source to give) and the file's first bytes.
     pub fn detect(path: &Path) -> Result<Kind> {
+        Kind::detect_for(path, "path", true)
+    }
+
+    /// [`Kind::detect`] for a reader that names its path `parameter` and takes a SQLite
+    /// database only when `sqlite` (`load` reads into one, so it takes the others).
+    pub fn detect_for(path: &Path, parameter: &str, sqlite: bool) -> Result<Kind> {
+        let allowed = if sqlite {
+            "a SQLite database, a folder of CSV or Parquet files or a users.json file"
+        } else {
+            "a folder of CSV or Parquet files or a users.json file"
+        };
         if path.is_dir() {
             if let Some(kind) = table_folder(path) {
                 return Ok(kind);
             }
             // The folder `generate` writes holds its sources, not tables, and a folder of
             // shards holds such folders: name one source to give.
-            if let Some(hint) = source_hint(path, true) {
+            if let Some(hint) = source_hint(path, true, sqlite) {
                 return Err(Error::invalid(
-                    "path",
+                    parameter,
                     format!("{} is not one source; {hint}", path.display()),
-                    "a SQLite database, a folder of CSV or Parquet files or a users.json file",
+                    allowed,
+                ));
+            }
+            if !sqlite && source_in(path, true, true).is_some() {
+                return Err(Error::invalid(
+                    parameter,
+                    format!(
+                        "{} holds only a SQLite database (spendsense.db), which is already loaded",
+                        path.display()
+                    ),
+                    allowed,
                 ));
             }
             return Ok(Kind::Csv);
         }
         if !path.is_file() {
             return Err(Error::invalid(
-                "path",
+                parameter,
                 format!("{} does not exist", path.display()),
-                "a SQLite database, a folder of CSV or Parquet files or a users.json file",
+                allowed,
             ));
         }
         let mut head = [0u8; 16];
@@ -132,11 +153,11 @@ pub fn table_folder(dir: &Path) -> Option<Kind> {
     }
 }
 
-/// The first source inside a data folder as `generate` writes it: `spendsense.db`, `csv/`,
-/// `parquet/`, then (when `json`) `users.json`.
-pub fn source_in(dir: &Path, json: bool) -> Option<PathBuf> {
+/// The first source inside a data folder as `generate` writes it: (when `sqlite`)
+/// `spendsense.db`, `csv/`, `parquet/`, then (when `json`) `users.json`.
+pub fn source_in(dir: &Path, json: bool, sqlite: bool) -> Option<PathBuf> {
     let db = dir.join("spendsense.db");
-    if db.is_file() {
+    if sqlite && db.is_file() {
         return Some(db);
     }
     for sub in ["csv", "parquet"] {
@@ -153,8 +174,8 @@ pub fn source_in(dir: &Path, json: bool) -> Option<PathBuf> {
 /// it is a data folder as `generate` writes it ("did you mean data/spendsense.db?"), or, when
 /// its subfolders are data or table folders (the shards that `--shard` runs and
 /// `spendsense_gen.dask.write_parquet` write), the first one's source. `None` when neither.
-pub fn source_hint(dir: &Path, json: bool) -> Option<String> {
-    if let Some(source) = source_in(dir, json) {
+pub fn source_hint(dir: &Path, json: bool, sqlite: bool) -> Option<String> {
+    if let Some(source) = source_in(dir, json, sqlite) {
         return Some(format!("did you mean {}?", source.display()));
     }
     let mut inner: Vec<(String, PathBuf)> = std::fs::read_dir(dir)
@@ -166,7 +187,7 @@ pub fn source_hint(dir: &Path, json: bool) -> Option<String> {
             }
             let source = match table_folder(&path) {
                 Some(_) => path.clone(),
-                None => source_in(&path, json)?,
+                None => source_in(&path, json, sqlite)?,
             };
             let name = path.file_name()?.to_string_lossy().into_owned();
             Some((name, source))

@@ -66,7 +66,7 @@ pub fn read_path(path: &Path, end: Option<NaiveDate>) -> Result<Input> {
                 Input::read_expecting(&mut CsvSource(path), end, room).map_err(|e| naming(path, e))
             }
             None => {
-                let hint = source_hint(path, false)
+                let hint = source_hint(path, false, true)
                     .map(|h| format!("; {h}"))
                     .unwrap_or_default();
                 Err(Error::invalid(
