@@ -23,15 +23,15 @@ const GOLDEN: [(&str, &str); 5] = [
     ),
     (
         "accounts",
-        "95aa483dcc4fd570f58e47842b2cb2bc523e99334e7490c9256f12ae7f37c552",
+        "5e909b4ebca847987341d99a6ff85397d6fb1dd9997fdb9c71056222b571d7ac",
     ),
     (
         "transactions",
-        "2caf5ccfa136baf9405c249096e5b636a3a4c9f6543de604e31fe6ba0d1c6441",
+        "66aeaeec50995ea15a9ec8522a2cb6dccc1f8746a343c0a318d025d8ea326419",
     ),
     (
         "liabilities",
-        "abec679e7f87aebc7905713866d20c3f1ed700ce9c8d4493d39244ecd34797b1",
+        "eca679b6cd1a9026ca7e986d2b6e1a1f6675381089e68f7841c169a692dee1ff",
     ),
     (
         "user_labels",

@@ -238,9 +238,11 @@ def test_any_valid_configuration_generates(n_users: int, seed: int, months: int,
 
 def test_pay_posts_on_business_days() -> None:
     """Payroll, pensions and gig or contract payouts reach checking by ACH, which settles Monday
-    to Friday: no deposit of wages or a pension posts on a Saturday or Sunday. (Interest and
-    transfers between a user's own accounts may post on any day.)"""
+    to Friday except on federal holidays: no deposit of wages or a pension posts on a Saturday,
+    a Sunday or a holiday. (Interest and transfers between a user's own accounts may post on any
+    day.)"""
     ds = ssg.generate(n_users=400, seed=11, mix="even", months=5)
+    assert (ds.start_date.isoformat(), ds.end_date.isoformat()) == ("2025-06-01", "2025-10-31")
     tx = ds.transactions
     pay = np.isin(tx["pfc_detailed"], ["INCOME_WAGES", "INCOME_RETIREMENT_PENSION"]) & (tx["amount"] < 0)
     payout = pay & np.char.endswith(tx["name"].astype(str), " PAYOUT")
@@ -248,3 +250,10 @@ def test_pay_posts_on_business_days() -> None:
     weekday = (tx["date"][pay].astype("datetime64[D]").view("int64") + 3) % 7  # 0 = Monday
     assert weekday.size > 1000
     assert set(np.unique(weekday)) == {0, 1, 2, 3, 4}
+    # OPM's federal holidays (as observed) from June to October 2025.
+    holidays = np.array(["2025-06-19", "2025-07-04", "2025-09-01", "2025-10-13"], dtype="datetime64[D]")
+    on_holiday = np.isin(tx["date"][pay], holidays)
+    assert not on_holiday.any(), tx["date"][pay][on_holiday][:5]
+    # Labor Day's payroll moved to the Friday before, which therefore carries more than usual.
+    days, counts = np.unique(tx["date"][pay], return_counts=True)
+    assert counts[days == np.datetime64("2025-08-29")][0] > np.median(counts)

@@ -1,6 +1,7 @@
 //! Pay schedules: the days and amounts of income deposits, computed before the day loop so other
 //! behaviour (savings transfers, low-balance runs before payday) can be planned around them.
 
+use super::calendar;
 use crate::archetypes::{between, PayPlan, PaySchedule};
 use crate::model::Cents;
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
@@ -15,23 +16,26 @@ pub struct Deposit {
     pub payer: &'static str,
 }
 
-/// Moves a weekend payday back to the Friday before.
+/// Moves a payday off a weekend or federal holiday to the business day before.
 fn business_day(d: NaiveDate) -> NaiveDate {
-    match d.weekday() {
-        Weekday::Sat => d - Duration::days(1),
-        Weekday::Sun => d - Duration::days(2),
-        _ => d,
-    }
+    calendar::business_day_before(d)
 }
 
-/// Day index `d` of a window starting on `start`, moved to the nearest business day: Saturday
-/// to the Friday before, Sunday to the Monday after, or the other way when that day falls
-/// outside `within` (the window's days, or a narrower range the day must stay in).
+/// Day index `d` of a window starting on `start`, moved to the nearest business day (a weekday
+/// that is not a federal holiday): Saturday to the Friday before, Sunday or a Monday holiday to
+/// the day after; or the other way when that day falls outside `within` (the window's days, or a
+/// narrower range the day must stay in).
 fn nearest_business_day(start: NaiveDate, d: i64, within: Range<i64>) -> i64 {
-    let (near, far) = match (start + Duration::days(d)).weekday() {
-        Weekday::Sat => (d - 1, d + 2),
-        Weekday::Sun => (d + 1, d - 2),
-        _ => return d,
+    let date = start + Duration::days(d);
+    if calendar::is_business_day(date) {
+        return d;
+    }
+    let before = d - (date - calendar::business_day_before(date)).num_days();
+    let after = d + (calendar::business_day_after(date) - date).num_days();
+    let (near, far) = if d - before <= after - d {
+        (before, after)
+    } else {
+        (after, before)
     };
     if within.contains(&near) {
         near
@@ -82,7 +86,15 @@ pub fn schedule(
                 d += 7;
             }
             while d < n {
-                days.push(d);
+                // A payday on a federal holiday posts the business day before (or, before the
+                // window starts, the one after).
+                let date = start + Duration::days(d);
+                let moved = (calendar::business_day_before(date) - start).num_days();
+                days.push(if moved >= 0 {
+                    moved
+                } else {
+                    (calendar::business_day_after(date) - start).num_days()
+                });
                 d += step;
             }
         }
@@ -216,8 +228,9 @@ mod tests {
         }
     }
 
-    /// Weekly and biweekly payroll posts on one weekday, never Saturday or Sunday, at exact 7- or
-    /// 14-day gaps, whatever the window's first day and the draw.
+    /// Weekly and biweekly payroll posts on one weekday, at exact 7- or 14-day gaps, whatever the
+    /// window's first day and the draw, except that a payday on a federal holiday posts on the
+    /// business day before; never on a weekend or a holiday.
     #[test]
     fn payroll_posts_on_a_business_day() {
         for sched in [PaySchedule::Weekly, PaySchedule::Biweekly] {
@@ -231,12 +244,33 @@ mod tests {
                     assert!(deps.len() >= 180 / step - 1, "{deps:?}");
                     let day = |d: &Deposit| start + Duration::days(d.day as i64);
                     assert!(deps[0].day < step as u16 + 3);
+                    // The weekday of the schedule: the most common one.
+                    let mut count = [0; 7];
                     for d in &deps {
-                        assert!(!matches!(day(d).weekday(), Weekday::Sat | Weekday::Sun));
-                        assert_eq!(day(d).weekday(), day(&deps[0]).weekday());
+                        count[day(d).weekday().num_days_from_monday() as usize] += 1;
                     }
-                    for w in deps.windows(2) {
-                        assert_eq!(w[1].day - w[0].day, step as u16);
+                    let usual = (0..7).max_by_key(|&i| count[i]).unwrap() as i64;
+                    let mut on = Vec::new();
+                    for d in &deps {
+                        assert!(calendar::is_business_day(day(d)), "{}", day(d));
+                        // Moved back from a holiday: the next business day is the scheduled one.
+                        let wd = day(d).weekday().num_days_from_monday() as i64;
+                        let scheduled = if wd == usual {
+                            day(d)
+                        } else {
+                            let ahead = (usual - wd).rem_euclid(7);
+                            let s = day(d) + Duration::days(ahead);
+                            assert!(
+                                !calendar::is_business_day(s),
+                                "{} is not moved off a holiday",
+                                day(d)
+                            );
+                            s
+                        };
+                        on.push((scheduled - start).num_days());
+                    }
+                    for w in on.windows(2) {
+                        assert_eq!(w[1] - w[0], step as i64);
                     }
                 }
             }
@@ -321,5 +355,32 @@ mod tests {
         }
         // 2025: the 3rd is a Saturday in May and a Sunday in August.
         assert_eq!(moved, 2);
+    }
+
+    /// Month-based pay moves back off federal holidays: in 2025 the semimonthly pay due on
+    /// Monday, September 1 (Labor Day) posts on Friday, August 29.
+    #[test]
+    fn semimonthly_pay_moves_back_off_labor_day() {
+        let pay = plan(PaySchedule::Semimonthly, "ACME PAYROLL", "INCOME_WAGES");
+        let start = NaiveDate::from_ymd_opt(2025, 8, 1).unwrap();
+        let (deps, _) = schedule(&pay, start, 61, 0.0, &mut ChaCha8Rng::seed_from_u64(1));
+        let days: Vec<NaiveDate> = deps
+            .iter()
+            .map(|d| start + Duration::days(d.day as i64))
+            .collect();
+        let d = |m, day| NaiveDate::from_ymd_opt(2025, m, day).unwrap();
+        assert_eq!(days, vec![d(8, 1), d(8, 15), d(8, 29), d(9, 15)]);
+    }
+
+    #[test]
+    fn holidays_move_to_the_nearest_business_day() {
+        // 2025-09-01 (Labor Day) is day 0 of a window starting then: on to Tuesday.
+        let labor = NaiveDate::from_ymd_opt(2025, 9, 1).unwrap();
+        assert_eq!(nearest_business_day(labor, 0, 0..30), 1);
+        // Thanksgiving (Thursday 2025-11-27) is nearer Friday than Wednesday only by the rule
+        // that ties go back: one day either way, so Wednesday.
+        let start = NaiveDate::from_ymd_opt(2025, 11, 1).unwrap();
+        assert_eq!(nearest_business_day(start, 26, 0..30), 25);
+        assert_eq!(nearest_business_day(start, 26, 26..30), 27);
     }
 }

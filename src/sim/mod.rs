@@ -2,6 +2,7 @@
 //! rent, bills, loans, savings transfers, card statements and payments, life events and everyday
 //! purchases are posted to a [`Ledger`]; balances, statements and liabilities are read off it.
 
+pub mod calendar;
 pub mod cards;
 pub mod income;
 pub mod ledger;
