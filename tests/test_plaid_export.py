@@ -39,6 +39,16 @@ class Export:
     def doc(self, user: str, name: str) -> Any:
         return json.loads((self.out / "plaid" / user / name).read_text(encoding="utf-8"))
 
+    def pages(self, user: str) -> list[Any]:
+        """The user's ``/transactions/get`` pages, in offset order, as a client paging with
+        ``offset`` would fetch them: until it has ``total_transactions``."""
+        first = self.doc(user, "transactions_get.json")
+        pages, have = [first], len(first["transactions"])
+        while have < first["total_transactions"]:
+            pages.append(self.doc(user, f"transactions_get_offset_{have}.json"))
+            have += len(pages[-1]["transactions"])
+        return pages
+
     def sandbox(self, user: str) -> Any:
         return json.loads((self.out / "plaid_sandbox" / f"{user}.json").read_text(encoding="utf-8"))
 
@@ -61,8 +71,11 @@ def test_every_document_validates_against_plaid_strict_schemas(export: Export, p
     violations: list[str] = []
     for user in users:
         files = sorted(p.name for p in (export.out / "plaid" / user).iterdir())
-        assert files == sorted(ENDPOINTS)
-        for name, root in ENDPOINTS.items():
+        pages = len(export.pages(user))
+        offsets = [f"transactions_get_offset_{500 * k}.json" for k in range(1, pages)]
+        assert files == sorted([*ENDPOINTS, *offsets])
+        for name in [*ENDPOINTS, *offsets]:
+            root = ENDPOINTS.get(name, "TransactionsGetResponse")
             violations += [
                 f"{user}/{name}{e}" for e in _errors(plaid_validator(root), export.doc(user, name))
             ]
@@ -105,13 +118,22 @@ def test_plaid_documents_agree_with_the_tables(export: Export) -> None:
     request_ids = set()
     for user in export.users():
         a = export.doc(user, "accounts_get.json")
-        t = export.doc(user, "transactions_get.json")
+        pages = export.pages(user)
         li = export.doc(user, "liabilities_get.json")
-        # One Item per user, the same in the three responses; a request id per response.
-        assert a["item"] == t["item"] == li["item"]
+        # One Item per user, the same in every response; a request id per response.
+        for page in pages:
+            assert page["item"] == a["item"] == li["item"]
+            assert page["accounts"] == a["accounts"] == li["accounts"]
+            assert page["total_transactions"] == pages[0]["total_transactions"]
+            request_ids.add(page["request_id"])
         item_ids.add(a["item"]["item_id"])
-        request_ids.update({a["request_id"], t["request_id"], li["request_id"]})
-        assert a["accounts"] == t["accounts"] == li["accounts"]
+        request_ids.update({a["request_id"], li["request_id"]})
+        # Pages of Plaid's largest count (500): all full but the last, which is not empty
+        # unless the user has no transactions at all.
+        sizes = [len(p["transactions"]) for p in pages]
+        assert all(n == 500 for n in sizes[:-1]) and 0 < sizes[-1] <= 500 or sizes == [0], sizes
+        t = {"total_transactions": pages[0]["total_transactions"]}
+        t["transactions"] = [x for p in pages for x in p["transactions"]]
         # Accounts: the user's rows, balances included.
         rows = [k for k, u in enumerate(acc["user_id"]) if u == user]
         assert [x["account_id"] for x in a["accounts"]] == [acc["account_id"][k] for k in rows]
@@ -139,7 +161,10 @@ def test_plaid_documents_agree_with_the_tables(export: Export) -> None:
         got = Counter({kind: len(v) for kind, v in li["liabilities"].items() if v})
         assert got == mine_l
     assert len(item_ids) == len(export.users())
-    assert len(request_ids) == 3 * len(export.users())
+    responses = sum(2 + len(export.pages(u)) for u in export.users())
+    assert len(request_ids) == responses
+    if export.ds.n_users >= 100:
+        assert responses > 3 * export.ds.n_users, "some users need a second page"
 
 
 def test_liability_values_match_users_json(export: Export) -> None:
@@ -208,7 +233,10 @@ def test_plaid_exports_are_deterministic_and_in_the_manifest(export: Export, tmp
     m2 = export.ds.write(again, formats=["plaid", "plaid-sandbox", "json"])
     files = {k: v for k, v in export.manifest["files"].items() if k.startswith(("plaid/", "plaid_sandbox/"))}
     n = export.ds.n_users
-    assert len(files) == 4 * n, "three responses and one sandbox config per user, hashed"
+    pages = sum(len(export.pages(u)) for u in export.users())
+    assert len(files) == 3 * n + pages, (
+        "accounts, liabilities, transaction pages and a sandbox config per user"
+    )
     assert files == {k: v for k, v in m2["files"].items() if k.startswith(("plaid/", "plaid_sandbox/"))}
     assert export.manifest["formats"] == m2["formats"]
 

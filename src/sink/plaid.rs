@@ -4,6 +4,7 @@
 //! ```text
 //! plaid/<user_id>/accounts_get.json      /accounts/get      AccountsGetResponse
 //! plaid/<user_id>/transactions_get.json  /transactions/get  TransactionsGetResponse
+//! plaid/<user_id>/transactions_get_offset_500.json, _1000.json, ...: the next pages
 //! plaid/<user_id>/liabilities_get.json   /liabilities/get   LiabilitiesGetResponse
 //! ```
 //!
@@ -11,9 +12,10 @@
 //! OpenAPI spec), with `null` where Plaid has nothing to say for such data: no location, no
 //! payment metadata, no logos, no legacy `category`. Each user is one Item holding all their
 //! accounts; `item_id` and `request_id` are derived from the seed and the user, so the files are
-//! the same bytes on every run. `/transactions/get` holds every transaction of the window, newest
-//! first (Plaid's order), with `total_transactions` equal to their number: a client that pages
-//! with `offset` until it has `total_transactions` stops after the first page.
+//! the same bytes on every run. `/transactions/get` answers as Plaid does a request with
+//! `count` 500 (its maximum): each page holds at most 500 transactions, newest first (Plaid's
+//! order), and every page's `total_transactions` is the number in the window, so a client pages
+//! with `offset` (the file `transactions_get_offset_<offset>.json`) until it has them all.
 
 use super::{Staged, Writer};
 use crate::detect::Detection;
@@ -378,19 +380,40 @@ pub fn liabilities_get(u: &UserData) -> Value {
     })
 }
 
-/// `/transactions/get` for one user, written straight to `w` (transactions are most of the
-/// bytes: they are serialized from borrowed structs, newest first).
-fn write_transactions_get(u: &UserData, w: &mut impl Write) -> serde_json::Result<()> {
+/// Transactions in one `/transactions/get` response: the largest `count` Plaid accepts.
+pub const PAGE: usize = 500;
+
+/// Pages of a user's `/transactions/get` (one, empty, for a user without transactions).
+pub fn transaction_pages(u: &UserData) -> usize {
+    u.transactions.len().div_ceil(PAGE).max(1)
+}
+
+/// The file of page `k`: `transactions_get.json` (offset 0), then
+/// `transactions_get_offset_<offset>.json`.
+pub fn transactions_page_file(k: usize) -> String {
+    if k == 0 {
+        FILES[1].0.to_string()
+    } else {
+        format!("transactions_get_offset_{}.json", k * PAGE)
+    }
+}
+
+/// Page `page` of `/transactions/get` for one user, written straight to `w` (transactions are
+/// most of the bytes: they are serialized from borrowed structs, newest first).
+fn write_transactions_get(u: &UserData, page: usize, w: &mut impl Write) -> serde_json::Result<()> {
     let n = u.transactions.len();
     w.write_all(b"{\"accounts\":")
         .map_err(serde_json::Error::io)?;
     serde_json::to_writer(&mut *w, &accounts(u))?;
     w.write_all(b",\"item\":").map_err(serde_json::Error::io)?;
     serde_json::to_writer(&mut *w, &item(u))?;
-    write!(w, ",\"request_id\":\"{}\"", request_id(u, 1)).map_err(serde_json::Error::io)?;
+    // Each response has its own request id; the first page keeps the endpoint's.
+    let rid = if page == 0 { 1 } else { 16 + page as u64 };
+    write!(w, ",\"request_id\":\"{}\"", request_id(u, rid)).map_err(serde_json::Error::io)?;
     write!(w, ",\"total_transactions\":{n},\"transactions\":[").map_err(serde_json::Error::io)?;
     // Plaid lists newest first; within a day, the later posting first.
-    for (k, i) in (0..n).rev().enumerate() {
+    let newest_first = (0..n).rev().skip(page * PAGE).take(PAGE);
+    for (k, i) in newest_first.enumerate() {
         if k > 0 {
             w.write_all(b",").map_err(serde_json::Error::io)?;
         }
@@ -399,10 +422,11 @@ fn write_transactions_get(u: &UserData, w: &mut impl Write) -> serde_json::Resul
     w.write_all(b"]}\n").map_err(serde_json::Error::io)
 }
 
-/// `/transactions/get` for one user as a JSON value (for tests and callers that want a tree).
-pub fn transactions_get(u: &UserData) -> Value {
+/// Page `page` of `/transactions/get` for one user as a JSON value (for tests and callers that
+/// want a tree).
+pub fn transactions_get(u: &UserData, page: usize) -> Value {
     let mut buf = Vec::new();
-    write_transactions_get(u, &mut buf).expect("writing to memory");
+    write_transactions_get(u, page, &mut buf).expect("writing to memory");
     serde_json::from_slice(&buf).expect("valid JSON")
 }
 
@@ -435,11 +459,13 @@ impl Writer for PlaidWriter {
             let dir = root.join(&u.user.user_id);
             std::fs::create_dir(&dir).map_err(|e| Error::output(&dir, e))?;
             write_value(&dir.join(FILES[0].0), &accounts_get(u))?;
-            let p = dir.join(FILES[1].0);
-            let file = std::fs::File::create(&p).map_err(|e| Error::output(&p, e))?;
-            let mut w = std::io::BufWriter::with_capacity(1 << 16, file);
-            write_transactions_get(u, &mut w).map_err(|e| Error::output(&p, e))?;
-            w.flush().map_err(|e| Error::output(&p, e))?;
+            for page in 0..transaction_pages(u) {
+                let p = dir.join(transactions_page_file(page));
+                let file = std::fs::File::create(&p).map_err(|e| Error::output(&p, e))?;
+                let mut w = std::io::BufWriter::with_capacity(1 << 16, file);
+                write_transactions_get(u, page, &mut w).map_err(|e| Error::output(&p, e))?;
+                w.flush().map_err(|e| Error::output(&p, e))?;
+            }
             write_value(&dir.join(FILES[2].0), &liabilities_get(u))?;
         }
         Ok(())
