@@ -359,6 +359,17 @@ fn scan_csv(dir: &Path, v: &mut dyn Visit) -> Result<Meta> {
 
 /// Reads one table's CSV text (any reader: a file or a chunk of bytes).
 pub fn read_csv(table: Table, input: impl std::io::Read, v: &mut dyn Visit) -> Result<()> {
+    use std::io::BufRead;
+    let mut input = std::io::BufReader::with_capacity(1 << 16, input);
+    // With CRLF line ends the csv crate reports each record after the first one line early (it
+    // counts the record's line before the "\n" that ends the line before); add it back. A file's
+    // line ends are told by its header line's.
+    let crlf = input.fill_buf().is_ok_and(|buf| {
+        buf.iter()
+            .position(|&b| b == b'\n')
+            .is_some_and(|i| i > 0 && buf[i - 1] == b'\r')
+    });
+    let data_line = |line: u64| line + u64::from(crlf);
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(true)
         .has_headers(false)
@@ -406,7 +417,7 @@ pub fn read_csv(table: Table, input: impl std::io::Read, v: &mut dyn Visit) -> R
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                let line = e.position().map(|p| data_line(p.line())).unwrap_or(0);
                 v.finding(unreadable(
                     Some(table),
                     Loc::Line(line),
@@ -415,7 +426,7 @@ pub fn read_csv(table: Table, input: impl std::io::Read, v: &mut dyn Visit) -> R
                 return Ok(());
             }
         }
-        let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        let line = rec.position().map(|p| data_line(p.line())).unwrap_or(0);
         if rec.len() != have.len() {
             v.finding(unreadable(
                 Some(table),
@@ -803,5 +814,46 @@ impl<'de> Visitor<'de> for Users<'_, '_> {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The line of each row `read_csv` reports, for the same CSV with `\n` and `\r\n` ends.
+    #[test]
+    fn crlf_and_lf_files_give_the_same_line_numbers() {
+        struct Lines(Vec<u64>);
+        impl Visit for Lines {
+            fn table(&mut self, _: Table) {}
+            fn row(&mut self, _: Table, loc: Loc, _: &[Option<&str>], _: u32) -> Result<()> {
+                if let Loc::Line(l) = loc {
+                    self.0.push(l);
+                }
+                Ok(())
+            }
+            fn finding(&mut self, f: Finding) {
+                if let Loc::Line(l) = f.loc {
+                    self.0.push(l);
+                }
+            }
+        }
+        let header = Table::UserLabels
+            .columns()
+            .iter()
+            .map(|c| c.name)
+            .collect::<Vec<_>>()
+            .join(",");
+        let row = "user_0000,stable,,0,false,false,false,false,false,";
+        // Line 4 has a field too many (reported as a finding, with its line).
+        let text = format!("{header}\n{row}\n{row}\n{row},x\n{row}\n");
+        let read = |t: &str| {
+            let mut v = Lines(Vec::new());
+            read_csv(Table::UserLabels, t.as_bytes(), &mut v).unwrap();
+            v.0
+        };
+        assert_eq!(read(&text), vec![2, 3, 4, 5]);
+        assert_eq!(read(&text.replace('\n', "\r\n")), vec![2, 3, 4, 5]);
     }
 }
