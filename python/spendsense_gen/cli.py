@@ -79,6 +79,12 @@ class _Parser(argparse.ArgumentParser):
 
 def _parse_mix(text: str) -> Any:
     """``default`` / ``even``, or ``archetype=N,...`` (counts) / ``archetype=0.2,...`` (shares)."""
+    if not text.strip():
+        raise InvalidParameterError(
+            "invalid mix: empty (leave --mix out for the default mix)",
+            "mix",
+            f"a preset ({', '.join(PRESETS)}) or ARCHETYPE=NUMBER,...",
+        )
     if "=" not in text:
         if text in ARCHETYPES:
             other = "savings_builder" if text == "stable" else "stable"
@@ -93,8 +99,14 @@ def _parse_mix(text: str) -> Any:
     for part in text.split(","):
         name, sep, value = part.partition("=")
         name = name.strip()
+        if name in out:
+            raise InvalidParameterError(
+                f"invalid mix: {name} is given twice",
+                "mix",
+                "each archetype at most once: ARCHETYPE=NUMBER,...",
+            )
         try:
-            out[name] = int(value) if value.strip().isdigit() else float(value)
+            out[name] = int(value) if value.strip().lstrip("+-").isdigit() else float(value)
         except ValueError:
             raise InvalidParameterError(
                 f"invalid mix: {part!r} is not ARCHETYPE=NUMBER", "mix", "ARCHETYPE=NUMBER,..."
@@ -258,7 +270,7 @@ def _config(args: argparse.Namespace) -> dict[str, Any]:
         seed=args.seed,
         end_date=args.end_date,
         months=args.months,
-        mix=_parse_mix(args.mix) if args.mix else None,
+        mix=_parse_mix(args.mix) if args.mix is not None else None,
         consent_ratio=args.consent_ratio,
         base=base,
     )
