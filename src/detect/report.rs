@@ -98,6 +98,8 @@ pub struct Acc {
     end: NaiveDate,
     /// The earliest transaction date seen: where the data starts.
     first: Option<NaiveDate>,
+    /// The latest transaction date.
+    last: Option<NaiveDate>,
     users: usize,
     consent: usize,
     labelled: bool,
@@ -109,6 +111,7 @@ impl Acc {
         Acc {
             end,
             first: None,
+            last: None,
             users: 0,
             consent: 0,
             labelled: false,
@@ -120,6 +123,8 @@ impl Acc {
         let input = &det.input;
         let first = input.txns.iter().map(|t| t.date).min();
         self.first = self.first.into_iter().chain(first).min();
+        let last = input.txns.iter().map(|t| t.date).max();
+        self.last = self.last.into_iter().chain(last).max();
         self.users += input.users.len();
         self.consent += input.users.iter().filter(|u| u.consent).count();
         self.labelled |= input.users.iter().any(|u| u.label.is_some());
@@ -259,6 +264,7 @@ impl Acc {
             "version": crate::VERSION,
             "end_date": crate::model::iso_date(end),
             "data_start": self.first.map(crate::model::iso_date),
+            "data_end": self.last.map(crate::model::iso_date),
             "users": self.users,
             "consent": {"true": self.consent, "false": self.users - self.consent},
             "labelled": self.labelled,
@@ -290,6 +296,29 @@ pub fn summary(report: &Value) -> String {
         r["consent"]["true"],
         r["consent"]["false"]
     ));
+    // An end date away from the data (given with --end-date) leaves the windows empty or
+    // partly empty: say so before the figures it explains.
+    let date = |k: &str| {
+        r[k].as_str()
+            .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+    };
+    let before_data = matches!((date("end_date"), date("data_start")), (Some(e), Some(s)) if e < s);
+    if let (Some(end), Some(start)) = (date("end_date"), date("data_start")) {
+        if before_data {
+            out.push_str(&format!(
+                "  the windows end {end}, before the data starts ({start}): no transaction is in them\n"
+            ));
+        }
+    }
+    if let (Some(end), Some(last)) = (date("end_date"), date("data_end")) {
+        if last < end && !before_data {
+            out.push_str(&format!(
+                "  the data's last transaction is on {last}, {} days before the windows end ({end}): \
+                 those days hold no transactions\n",
+                (end - last).num_days()
+            ));
+        }
+    }
     for (name, w) in r["windows"].as_object().into_iter().flatten() {
         out.push_str(&format!(
             "  window {name} ({} to {}):\n",
@@ -308,7 +337,7 @@ pub fn summary(report: &Value) -> String {
             w["users_with_persona"],
             w["no_consent_users"]
         ));
-        if w["covered"] == json!(false) {
+        if w["covered"] == json!(false) && !before_data {
             out.push_str(&format!(
                 "    the data starts {}: shorter than the {} days this window's rules read, so \
                  personas can be missed and labels are not held to them here\n",
@@ -477,6 +506,35 @@ mod tests {
                 "{months}"
             );
         }
+    }
+
+    /// An end date after the data's last transaction, or before its first, is said in the
+    /// summary (the windows are then partly or wholly empty); the data's own end is not.
+    #[test]
+    fn an_end_date_away_from_the_data_is_said() {
+        let config = Config::from_value(&serde_json::json!({"n_users": 20, "seed": 3})).unwrap();
+        let ds = crate::generate(&config, Some(1), &mut |_, _| Ok(())).unwrap();
+        let mut report = build(&crate::sink::detect_chunk(&config, &ds.users, None).unwrap());
+        assert_eq!(report["data_end"], json!("2025-10-31"));
+        let text = summary(&report);
+        assert!(
+            !text.contains("last transaction") && !text.contains("before the data"),
+            "{text}"
+        );
+        report["end_date"] = json!("2026-01-01");
+        let text = summary(&report);
+        assert!(
+            text.contains("the data's last transaction is on 2025-10-31, 62 days before the windows end (2026-01-01)"),
+            "{text}"
+        );
+        report["end_date"] = json!("2020-01-01");
+        report["windows"]["180d"]["covered"] = json!(false);
+        let text = summary(&report);
+        assert!(
+            text.contains("the windows end 2020-01-01, before the data starts (2025-04-01)"),
+            "{text}"
+        );
+        assert!(!text.contains("shorter than"), "{text}");
     }
 
     /// A small run lists every edge-case user, as designed or not.
