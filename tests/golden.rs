@@ -23,15 +23,15 @@ const GOLDEN: [(&str, &str); 5] = [
     ),
     (
         "accounts",
-        "5e909b4ebca847987341d99a6ff85397d6fb1dd9997fdb9c71056222b571d7ac",
+        "9697bd680f28457e71a41b7ff224f681b3ba9c0c869a902306dce24169badfe4",
     ),
     (
         "transactions",
-        "66aeaeec50995ea15a9ec8522a2cb6dccc1f8746a343c0a318d025d8ea326419",
+        "2e00f2a8c6f5c35245ead608cd616d7766ce4a56be45daf2fab4762b99e41b31",
     ),
     (
         "liabilities",
-        "eca679b6cd1a9026ca7e986d2b6e1a1f6675381089e68f7841c169a692dee1ff",
+        "a633d97dd82c89810962ad405669e3238ceae43bcc066d86fe75932dab2446a7",
     ),
     (
         "user_labels",

@@ -244,7 +244,9 @@ def test_pay_posts_on_business_days() -> None:
     ds = ssg.generate(n_users=400, seed=11, mix="even", months=5)
     assert (ds.start_date.isoformat(), ds.end_date.isoformat()) == ("2025-06-01", "2025-10-31")
     tx = ds.transactions
-    pay = np.isin(tx["pfc_detailed"], ["INCOME_WAGES", "INCOME_RETIREMENT_PENSION"]) & (tx["amount"] < 0)
+    pay = np.isin(
+        tx["pfc_detailed"], ["INCOME_WAGES", "INCOME_RETIREMENT_PENSION", "INCOME_OTHER_INCOME"]
+    ) & (tx["amount"] < 0)
     payout = pay & np.char.endswith(tx["name"].astype(str), " PAYOUT")
     assert payout.sum() > 100  # gig and contract payouts are among them
     weekday = (tx["date"][pay].astype("datetime64[D]").view("int64") + 3) % 7  # 0 = Monday

@@ -939,7 +939,7 @@ def checked_credit_liability(base: Base) -> dict[str, str]:
 
 def test_statement_balance_disagrees_with_transactions(ed: Editor, base: Base) -> None:
     x = checked_credit_liability(base)
-    sb = float(x["last_statement_balance"]) + 12.34
+    sb = round(float(x["last_statement_balance"]) + 12.34, 2)
     ed.set("liabilities", x["account_id"], "last_statement_balance", sb)
     r = ed.validate()
     find(
@@ -956,7 +956,7 @@ def test_statement_balance_disagrees_with_transactions(ed: Editor, base: Base) -
 
 def test_statement_minimum_above_balance(ed: Editor, base: Base) -> None:
     x = checked_credit_liability(base)
-    m = float(x["last_statement_balance"]) + 500
+    m = round(float(x["last_statement_balance"]) + 500, 2)
     ed.set("liabilities", x["account_id"], "minimum_payment_amount", m)
     r = ed.validate()
     find(
@@ -989,7 +989,7 @@ def test_last_payment_date_is_not_the_latest(ed: Editor, base: Base) -> None:
 
 def test_last_payment_amount(ed: Editor, base: Base) -> None:
     x = checked_credit_liability(base)
-    amount = float(x["last_payment_amount"]) + 1
+    amount = round(float(x["last_payment_amount"]) + 1, 2)
     ed.set("liabilities", x["account_id"], "last_payment_amount", amount)
     r = ed.validate()
     find(

@@ -1,5 +1,5 @@
 //! Savings builders: automatic transfers of $300-$1,500 from checking to a savings, money market or
-//! HSA account on the 2nd and 16th of every month (any 30-day window holds at least one, so net
+//! HSA account (at most $356: the IRS's yearly family limit) on the 2nd and 16th of every month (any 30-day window holds at least one, so net
 //! inflow is at least $300 in 30 days and $600 a month on average: 1.5-3x the $200 threshold),
 //! and every card kept under 20% utilization (purchases that would pass 20% are declined).
 
@@ -8,6 +8,9 @@ use super::*;
 use crate::model::Persona;
 
 pub const INCOME_RANGE: (f64, f64) = (60_000.0, 170_000.0);
+
+/// The IRS's 2025 limit on HSA contributions for family coverage, in cents.
+pub const HSA_YEARLY_LIMIT: Cents = 8_550_00;
 
 pub fn build(demo: &Demographics, w: &Window, rng: &mut ChaCha8Rng) -> Profile {
     let mut p = base(demo, w, rng, INCOME_RANGE);
@@ -23,8 +26,12 @@ pub fn apply(p: &mut Profile, rng: &mut ChaCha8Rng) {
         7..=8 => AccountSubtype::MoneyMarket,
         _ => AccountSubtype::Hsa,
     };
-    let per_transfer =
+    let mut per_transfer =
         round_to(p.monthly_net() * between(rng, 0.06, 0.12), 1).clamp(300_00, 1_500_00);
+    if subtype == AccountSubtype::Hsa {
+        // Within the IRS's yearly HSA limit for family coverage ($8,550 in 2025): 24 transfers.
+        per_transfer = per_transfer.min(HSA_YEARLY_LIMIT / 24);
+    }
     p.savings = Some(SavingsPlan {
         subtype,
         start: round_to(between(rng, 1_000.0, 20_000.0) * 100.0, 1),

@@ -58,7 +58,14 @@ pub fn base(demo: &Demographics, w: &Window, rng: &mut ChaCha8Rng, income: (f64,
     };
     let net = round_to(annual as f64 * TAKE_HOME / periods, 1);
     let (payer, pfc) = if retired {
-        (pick_name(rng, PENSION_PAYERS), "INCOME_RETIREMENT_PENSION")
+        // Social Security is "other income" in Plaid's taxonomy, not a pension.
+        let payer = pick_name(rng, PENSION_PAYERS);
+        let pfc = if payer.starts_with("SSA ") {
+            "INCOME_OTHER_INCOME"
+        } else {
+            "INCOME_RETIREMENT_PENSION"
+        };
+        (payer, pfc)
     } else {
         (pick_name(rng, EMPLOYERS), "INCOME_WAGES")
     };

@@ -99,7 +99,8 @@ pub fn schedule(
             }
         }
         PaySchedule::Semimonthly | PaySchedule::Monthly => {
-            let pension = pay.pfc == "INCOME_RETIREMENT_PENSION";
+            // Pensions and Social Security (other income) pay on the 3rd.
+            let pension = matches!(pay.pfc, "INCOME_RETIREMENT_PENSION" | "INCOME_OTHER_INCOME");
             let mut month = NaiveDate::from_ymd_opt(start.year(), start.month(), 1).unwrap();
             loop {
                 let mut dates = Vec::new();

@@ -5,7 +5,7 @@ use crate::ids::name_id;
 use crate::model::{Cents, PaymentChannel};
 use std::sync::OnceLock;
 
-use PaymentChannel::{InStore, Online, Other};
+use PaymentChannel::{InStore, Online};
 
 #[derive(Debug)]
 pub struct Merchant {
@@ -546,7 +546,8 @@ pub static SUBSCRIPTIONS: &[Merchant] = &[
     m(
         "APPLE.COM/BILL",
         "Apple",
-        "ENTERTAINMENT_OTHER_ENTERTAINMENT",
+        // iCloud storage: the taxonomy puts cloud storage under other general services.
+        "GENERAL_SERVICES_OTHER_GENERAL_SERVICES",
         Online,
         299,
         299,
@@ -574,7 +575,7 @@ pub static SUBSCRIPTIONS: &[Merchant] = &[
         "PLANET FITNESS",
         "Planet Fitness",
         "PERSONAL_CARE_GYMS_AND_FITNESS_CENTERS",
-        Other,
+        InStore,
         2499,
         2499,
         5,
@@ -583,7 +584,7 @@ pub static SUBSCRIPTIONS: &[Merchant] = &[
         "EQUINOX MEMBERSHIP",
         "Equinox",
         "PERSONAL_CARE_GYMS_AND_FITNESS_CENTERS",
-        Other,
+        InStore,
         4000,
         4000,
         2,

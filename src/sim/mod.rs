@@ -31,9 +31,10 @@ use spending::Spender;
 use std::borrow::Cow;
 
 /// PFC categories the simulation uses outside the merchant catalog (checked against the taxonomy).
-pub const FIXED_CATEGORIES: [&str; 13] = [
+pub const FIXED_CATEGORIES: [&str; 14] = [
     "INCOME_WAGES",
     "INCOME_RETIREMENT_PENSION",
+    "INCOME_OTHER_INCOME",
     "INCOME_INTEREST_EARNED",
     "TRANSFER_IN_SAVINGS",
     "TRANSFER_OUT_SAVINGS",
