@@ -62,9 +62,27 @@ pub fn federal_holidays(year: i32) -> Vec<NaiveDate> {
     h
 }
 
+/// Whether `d` is a federal holiday as observed: only the month's own rules are computed (this
+/// runs for every payday of every user), the same as `federal_holidays(d.year()).contains(&d)`.
+pub fn is_federal_holiday(d: NaiveDate) -> bool {
+    let y = d.year();
+    match d.month() {
+        1 => d == observed(y, 1, 1) || d == nth(y, 1, Weekday::Mon, 3),
+        2 => d == nth(y, 2, Weekday::Mon, 3),
+        5 => d == last(y, 5, Weekday::Mon),
+        6 => y >= 2021 && d == observed(y, 6, 19),
+        7 => d == observed(y, 7, 4),
+        9 => d == nth(y, 9, Weekday::Mon, 1),
+        10 => d == nth(y, 10, Weekday::Mon, 2),
+        11 => d == observed(y, 11, 11) || d == nth(y, 11, Weekday::Thu, 4),
+        12 => d == observed(y, 12, 25) || d == observed(y + 1, 1, 1),
+        _ => false,
+    }
+}
+
 /// Whether ACH settles on `d`: a weekday that is not a federal holiday.
 pub fn is_business_day(d: NaiveDate) -> bool {
-    !matches!(d.weekday(), Weekday::Sat | Weekday::Sun) && !federal_holidays(d.year()).contains(&d)
+    !matches!(d.weekday(), Weekday::Sat | Weekday::Sun) && !is_federal_holiday(d)
 }
 
 /// `d`, or the last business day before it.
@@ -119,6 +137,18 @@ mod tests {
         assert!(!federal_holidays(2020)
             .iter()
             .any(|x| x.month() == 6 && x.day() == 19));
+    }
+
+    #[test]
+    fn the_holiday_test_agrees_with_the_list() {
+        for year in 2015..2031 {
+            let list = federal_holidays(year);
+            let mut d = NaiveDate::from_ymd_opt(year, 1, 1).unwrap();
+            while d.year() == year {
+                assert_eq!(is_federal_holiday(d), list.contains(&d), "{d}");
+                d += Duration::days(1);
+            }
+        }
     }
 
     #[test]

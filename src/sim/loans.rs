@@ -69,15 +69,23 @@ pub fn opening(plan: &LoanPlan, start: NaiveDate, ytd_year: i32) -> Opening {
         ytd_principal: 0,
         last_payment: None,
     };
+    // Months counted from year 0, so a payment's year is integer arithmetic.
+    let first_month = first_due.year() * 12 + first_due.month0() as i32;
+    let mut last_paid = 0;
     for k in 0..plan.paid_before {
         let (i, paid, after) = month(o.balance, plan);
-        let due = first_due.checked_add_months(Months::new(k)).unwrap();
-        o.last_payment = Some((due, paid));
-        if due.year() == ytd_year {
+        last_paid = paid;
+        if (first_month + k as i32).div_euclid(12) == ytd_year {
             o.ytd_interest += i;
             o.ytd_principal += paid - i;
         }
         o.balance = after;
+    }
+    if plan.paid_before > 0 {
+        let due = first_due
+            .checked_add_months(Months::new(plan.paid_before - 1))
+            .unwrap();
+        o.last_payment = Some((due, last_paid));
     }
     o
 }
