@@ -6,7 +6,7 @@
 use super::ledger::{Ledger, Posting};
 use super::Window;
 use crate::archetypes::{CardPlan, PayBehavior};
-use crate::model::{Apr, Cents, CreditLiability, PaymentChannel};
+use crate::model::{Apr, Cents, CreditLiability};
 use chrono::{Datelike, Duration, Months, NaiveDate};
 use std::borrow::Cow;
 
@@ -164,28 +164,20 @@ impl Card {
         if date != day_due || amount <= 0 {
             return;
         }
-        ledger.post(Posting {
+        ledger.post(Posting::bank(
             day,
-            auth_day: day,
-            account: checking,
+            checking,
             amount,
-            name: self.payment_name.clone(),
-            merchant_name: None,
-            channel: PaymentChannel::Other,
-            pfc: "LOAN_PAYMENTS_CREDIT_CARD_PAYMENT",
-            pending: false,
-        });
-        ledger.post(Posting {
+            self.payment_name.clone(),
+            "LOAN_PAYMENTS_CREDIT_CARD_PAYMENT",
+        ));
+        ledger.post(Posting::bank(
             day,
-            auth_day: day,
-            account: self.account,
-            amount: -amount,
-            name: Cow::Borrowed("PAYMENT - THANK YOU"),
-            merchant_name: None,
-            channel: PaymentChannel::Other,
-            pfc: "LOAN_PAYMENTS_CREDIT_CARD_PAYMENT",
-            pending: false,
-        });
+            self.account,
+            -amount,
+            Cow::Borrowed("PAYMENT - THANK YOU"),
+            "LOAN_PAYMENTS_CREDIT_CARD_PAYMENT",
+        ));
         self.paid_since_statement += amount;
         self.last_payment = Some((date, amount));
     }
@@ -197,17 +189,13 @@ impl Card {
             self.carried = self.paid_since_statement < self.statement.balance;
             if self.statement.balance > 0 && self.paid_since_statement < self.statement.minimum {
                 self.overdue = true;
-                ledger.post(Posting {
+                ledger.post(Posting::bank(
                     day,
-                    auth_day: day,
-                    account: self.account,
-                    amount: LATE_FEE,
-                    name: Cow::Borrowed("LATE PAYMENT FEE"),
-                    merchant_name: None,
-                    channel: PaymentChannel::Other,
-                    pfc: "BANK_FEES_OTHER_BANK_FEES",
-                    pending: false,
-                });
+                    self.account,
+                    LATE_FEE,
+                    Cow::Borrowed("LATE PAYMENT FEE"),
+                    "BANK_FEES_OTHER_BANK_FEES",
+                ));
             } else {
                 self.overdue = false;
             }
@@ -224,17 +212,13 @@ impl Card {
                 0
             };
             if interest > 0 {
-                ledger.post(Posting {
+                ledger.post(Posting::bank(
                     day,
-                    auth_day: day,
-                    account: self.account,
-                    amount: interest,
-                    name: Cow::Borrowed("INTEREST CHARGE ON PURCHASES"),
-                    merchant_name: None,
-                    channel: PaymentChannel::Other,
-                    pfc: "BANK_FEES_INTEREST_CHARGE",
-                    pending: false,
-                });
+                    self.account,
+                    interest,
+                    Cow::Borrowed("INTEREST CHARGE ON PURCHASES"),
+                    "BANK_FEES_INTEREST_CHARGE",
+                ));
             }
             let balance = ledger.balance(self.account);
             self.statement = Statement {

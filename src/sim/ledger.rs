@@ -20,6 +20,30 @@ pub struct Posting {
     pub pending: bool,
 }
 
+impl Posting {
+    /// A posting of the bank's own (interest, fees, payments and transfers between the user's
+    /// accounts): no merchant, channel `other`, posted on the day it is made.
+    pub fn bank(
+        day: u16,
+        account: u8,
+        amount: Cents,
+        name: Cow<'static, str>,
+        pfc: &'static str,
+    ) -> Posting {
+        Posting {
+            day,
+            auth_day: day,
+            account,
+            amount,
+            name,
+            merchant_name: None,
+            channel: PaymentChannel::Other,
+            pfc,
+            pending: false,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct AccountState {
     pub subtype: AccountSubtype,

@@ -8,7 +8,7 @@
 use super::ledger::{Ledger, Posting};
 use super::Window;
 use crate::archetypes::LoanPlan;
-use crate::model::{Cents, LoanKind, LoanLiability, PaymentChannel};
+use crate::model::{Cents, LoanKind, LoanLiability};
 use chrono::{Datelike, Duration, Months, NaiveDate};
 use std::borrow::Cow;
 
@@ -148,33 +148,19 @@ impl Loan {
         }
         let (interest, amount, _) = month(balance, &self.plan);
         if interest > 0 {
-            ledger.post(Posting {
+            ledger.post(Posting::bank(
                 day,
-                auth_day: day,
-                account: self.account,
-                amount: interest,
-                name: Cow::Borrowed("INTEREST CHARGED"),
-                merchant_name: None,
-                channel: PaymentChannel::Other,
-                pfc: "BANK_FEES_INTEREST_CHARGE",
-                pending: false,
-            });
+                self.account,
+                interest,
+                Cow::Borrowed("INTEREST CHARGED"),
+                "BANK_FEES_INTEREST_CHARGE",
+            ));
         }
         for (account, amt, name) in [
             (checking, amount, self.payment_name.clone()),
             (self.account, -amount, Cow::Borrowed("PAYMENT RECEIVED")),
         ] {
-            ledger.post(Posting {
-                day,
-                auth_day: day,
-                account,
-                amount: amt,
-                name,
-                merchant_name: None,
-                channel: PaymentChannel::Other,
-                pfc: self.pfc(),
-                pending: false,
-            });
+            ledger.post(Posting::bank(day, account, amt, name, self.pfc()));
         }
         self.last_payment = Some((date, amount));
         if date.year() == w.end().year() {

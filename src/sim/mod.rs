@@ -237,17 +237,8 @@ impl Sim<'_> {
         name: Cow<'static, str>,
         pfc: &'static str,
     ) {
-        self.ledger.post(Posting {
-            day,
-            auth_day: day,
-            account,
-            amount,
-            name,
-            merchant_name: None,
-            channel: PaymentChannel::Other,
-            pfc,
-            pending: false,
-        });
+        self.ledger
+            .post(Posting::bank(day, account, amount, name, pfc));
     }
 
     /// A purchase that can be declined: to a card with room under its cap, or from checking when it
