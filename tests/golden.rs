@@ -23,15 +23,15 @@ const GOLDEN: [(&str, &str); 5] = [
     ),
     (
         "accounts",
-        "9697bd680f28457e71a41b7ff224f681b3ba9c0c869a902306dce24169badfe4",
+        "a8b535210126ac0b5c0d802cdb41b1f041f658199b22dbf5d0c60a2eedde474a",
     ),
     (
         "transactions",
-        "2e00f2a8c6f5c35245ead608cd616d7766ce4a56be45daf2fab4762b99e41b31",
+        "8dfc4fc6c8e2cf07805cf960c6e2598d40e45c312a45faf8862535dc94043cf9",
     ),
     (
         "liabilities",
-        "a633d97dd82c89810962ad405669e3238ceae43bcc066d86fe75932dab2446a7",
+        "9a47cf70de447f02405a25ac3fd574691631623d8b6ed768a7a06c6f0d23479d",
     ),
     (
         "user_labels",

@@ -12,7 +12,7 @@ use spendsense_gen::{plan, Config};
 const USERS: u64 = 100_000;
 /// (user index, what its first draw shows against the label).
 const FIRST_DRAW_FAILS: [(u64, &str); 1] = [(
-    16916,
+    38567,
     "a cash-flow-stressed user whose balance does not swing $100 in the last 30 days",
 )];
 

@@ -280,11 +280,13 @@ def test_loans_amortize_by_their_own_terms(case: Case) -> None:
     the rate over the term (30 years for a mortgage, 10 for a student loan); on each due day the
     month's interest on the balance is charged on the loan account, to the cent, before the payment,
     so the balance falls by the principal share; the loan was taken out before the window, when the
-    borrower was an adult; and the year-to-date figures add up to the payments of the calendar
-    year by the schedule, including those before the window."""
+    borrower was an adult; a student loan's payment is at most 10% of the borrower's gross monthly
+    income (larger debts would be on an income-driven plan); and the year-to-date figures add up
+    to the payments of the calendar year by the schedule, including those before the window."""
     li, users = case.ds.liabilities, case.ds.users
     led, tx = case.ledger, case.ds.transactions
     age = dict(zip(users["user_id"], users["age"]))
+    income = dict(zip(users["user_id"], to_cents(users["annual_income"])))
     row = {a: i for i, a in enumerate(led.account_ids)}
     cents = to_cents(tx["amount"])
     start, end = case.ds.start_date, case.ds.end_date
@@ -296,6 +298,8 @@ def test_loans_amortize_by_their_own_terms(case: Case) -> None:
         principal = round(float(li["origination_principal_amount"][k]) * 100)
         payment = round(float(li["minimum_payment_amount"][k]) * 100)
         assert payment == int(np.ceil(principal * rate / (1 - (1 + rate) ** -months))), account
+        if months == 120:
+            assert payment <= int(income[user]) // 120, f"{account}: {payment} of {income[user]} a year"
         origination = li["origination_date"][k].astype(date)
         maturity = li["maturity_date"][k].astype(date)
         assert origination < start, account

@@ -18,13 +18,21 @@ pub fn build(demo: &Demographics, w: &Window, rng: &mut ChaCha8Rng) -> Profile {
     p
 }
 
-/// Low-day counts for a share of the 180- and 30-day windows (clipped to the simulated days).
-pub fn stress_plan(w: &Window, share: f64) -> StressPlan {
+/// The fewest low days the plan settles for, as a share of each window, before it spends a
+/// balance that a later payment needs (see `sim::stress`): the lowest share drawn below.
+pub const LEAST_LOW_SHARE: f64 = 0.42;
+
+/// Low-day counts for a share of the 180- and 30-day windows (clipped to the simulated days),
+/// and the fewest of them (`least`, a share no larger) the plan settles for.
+pub fn stress_plan(w: &Window, share: f64, least: f64) -> StressPlan {
     let d180 = (w.n_days as usize).min(180);
     let d30 = (w.n_days as usize).min(30);
+    let days = |d: usize, x: f64| (d as f64 * x).round() as usize;
     StressPlan {
-        low_180: (d180 as f64 * share).round() as usize,
-        low_30: (d30 as f64 * share).round() as usize,
+        low_180: days(d180, share),
+        low_30: days(d30, share),
+        least_180: days(d180, least.min(share)),
+        least_30: days(d30, least.min(share)),
     }
 }
 
@@ -76,5 +84,9 @@ pub fn apply(p: &mut Profile, w: &Window, rng: &mut ChaCha8Rng) {
     p.card_share = if p.cards.is_empty() { 0.0 } else { 0.3 };
     // Everyday spending covers part of the pay; the spend-down on low days takes the rest.
     p.spend_ratio = between(rng, 0.55, 0.7);
-    p.stress = Some(stress_plan(w, between(rng, 0.42, 0.55)));
+    p.stress = Some(stress_plan(
+        w,
+        between(rng, LEAST_LOW_SHARE, 0.55),
+        LEAST_LOW_SHARE,
+    ));
 }

@@ -79,7 +79,7 @@ pub fn build(edge: EdgeCase, demo: &Demographics, w: &Window, rng: &mut ChaCha8R
             p.checking_start = round_to(between(rng, 300.0, 600.0) * 100.0, 1);
             p.floor = 150_00;
             p.spend_ratio = 0.6;
-            p.stress = Some(super::cash_flow_stressed::stress_plan(w, 0.3));
+            p.stress = Some(super::cash_flow_stressed::stress_plan(w, 0.3, 0.3));
             p
         }
         EdgeCase::ConsentFalseHighUtilization => {

@@ -188,6 +188,10 @@ pub struct StressPlan {
     pub low_180: usize,
     /// Low days in the last 30 days (a subset of the above).
     pub low_30: usize,
+    /// The fewest low days the plan settles for in each window when the others would spend a
+    /// balance that a later payment needs (at most `low_180` and `low_30`).
+    pub least_180: usize,
+    pub least_30: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

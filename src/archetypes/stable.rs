@@ -19,6 +19,9 @@ pub fn build(demo: &Demographics, w: &Window, rng: &mut ChaCha8Rng) -> Profile {
     p
 }
 
+/// The most of gross monthly income a standard student-loan payment takes.
+pub const STUDENT_LOAN_SHARE: f64 = 0.10;
+
 /// A low-utilization card paid in full every month.
 pub fn low_card(rng: &mut ChaCha8Rng, annual: Cents, cap: f64) -> CardPlan {
     let (issuer, product) = *pick(rng, CARD_PRODUCTS);
@@ -121,10 +124,21 @@ pub fn base(demo: &Demographics, w: &Window, rng: &mut ChaCha8Rng, income: (f64,
     // Student loans in standard (10-year) repayment, for graduates (22 or older) out of school:
     // repayment began up to four years ago, after graduation. Direct Unsubsidized Loans are capped
     // at $57,500 in all. (Students still in school would be in deferment, with no payments.)
+    // Standard repayment is for borrowers it leaves room for: the payment is at most 10% of gross
+    // monthly income, the usual affordability line (a larger debt would be on an income-driven
+    // plan, which is not modelled), so the principal is capped to fit.
     if demo.life_stage == "early_career" && demo.age >= 22 && rng.random_bool(0.45) {
-        let principal = round_to(between(rng, 8_000.0, 57_500.0) * 100.0, 1);
+        let drawn = round_to(between(rng, 8_000.0, 57_500.0) * 100.0, 1);
         let rate = (between(rng, 3.7, 7.5) * 1000.0).round() / 1000.0;
         let term_months = 120;
+        let affordable = (annual as f64 * STUDENT_LOAN_SHARE / 12.0).floor() as Cents;
+        let principal = if amortized_payment(drawn, rate, term_months) > affordable {
+            // Whole $100s, rounded down, so the payment stays within the line.
+            let most = principal_for_payment(affordable, rate, term_months);
+            (most / 100_00.0).floor() as Cents * 100_00
+        } else {
+            drawn
+        };
         loans.push(LoanPlan {
             kind: LoanKind::Student,
             servicer: pick_name(rng, STUDENT_SERVICERS),

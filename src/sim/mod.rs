@@ -363,29 +363,9 @@ impl Sim<'_> {
     /// Checking bills (rent, loans, bills not on a card, at their highest) due on days
     /// `from..until`: what a budgeting user keeps aside until the next payment.
     fn bills_due(&self, from: u16, until: u16) -> Cents {
-        let p = self.p;
-        let mut total = 0;
-        for day in from..until {
-            let dom = self.w.date(day).day();
-            if let Housing::Rent { amount, day: d, .. } = &p.housing {
-                if *d == dom {
-                    total += amount;
-                }
-            }
-            total += p
-                .loans
-                .iter()
-                .filter(|l| l.due_day == dom)
-                .map(|l| l.payment)
-                .sum::<Cents>();
-            total += p
-                .bills
-                .iter()
-                .filter(|b| b.card.is_none() && b.day == dom)
-                .map(|b| b.hi)
-                .sum::<Cents>();
-        }
-        total
+        (from..until)
+            .map(|day| checking_bills_on(self.p, self.w.date(day)))
+            .sum()
     }
 
     fn charged(&mut self, m: &'static Merchant, day: u16) {
@@ -590,6 +570,38 @@ impl Sim<'_> {
     }
 }
 
+/// How far a scheduled payment may overdraw a stressed user's spent-down balance: the plan keeps
+/// aside anything more (rent, loans) until pay covers it.
+const OVERDRAFT_SLACK: Cents = 100_00;
+
+/// Checking payments scheduled on `date`: rent (unless paid on payday), loans, and bills not on a
+/// card, at their highest.
+fn checking_bills_on(p: &Profile, date: NaiveDate) -> Cents {
+    let dom = date.day();
+    let rent = match &p.housing {
+        Housing::Rent {
+            amount,
+            day,
+            on_payday: false,
+            ..
+        } if *day == dom => *amount,
+        _ => 0,
+    };
+    let loans: Cents = p
+        .loans
+        .iter()
+        .filter(|l| l.due_day == dom)
+        .map(|l| l.payment)
+        .sum();
+    let bills: Cents = p
+        .bills
+        .iter()
+        .filter(|b| b.card.is_none() && b.day == dom)
+        .map(|b| b.hi)
+        .sum();
+    rent + loans + bills
+}
+
 /// The smallest multiple of $20 at least `c` (0 for `c <= 0`).
 fn twenties(c: Cents) -> Cents {
     (c.max(0) + 19_99) / 20_00 * 20_00
@@ -707,7 +719,21 @@ pub fn simulate_draw(
     let low = match (&p.stress, p.mode) {
         (Some(plan), Mode::Normal) => {
             let paydays: Vec<u16> = deposits.iter().map(|d| d.day).collect();
-            stress::plan_low_days(w.n_days as usize, &paydays, *plan)
+            // Days whose balance must stay up: rent, loans and bills due from checking later
+            // would overdraw it before pay covers them. Not for contract pay: with payments
+            // about two months apart, too few days would be left for the plan.
+            let keep = if p.pay.schedule == PaySchedule::Contract {
+                Vec::new()
+            } else {
+                let mut net: Vec<Cents> = (0..w.n_days)
+                    .map(|d| checking_bills_on(p, w.date(d)))
+                    .collect();
+                for d in &deposits {
+                    net[d.day as usize] -= d.amount;
+                }
+                stress::kept_days(&net, OVERDRAFT_SLACK)
+            };
+            stress::plan_low_days(w.n_days as usize, &paydays, &keep, *plan)
         }
         _ => Vec::new(),
     };
