@@ -31,7 +31,7 @@ const GOLDEN: [(&str, &str); 5] = [
     ),
     (
         "liabilities",
-        "9a47cf70de447f02405a25ac3fd574691631623d8b6ed768a7a06c6f0d23479d",
+        "ca1f47ef7e4c5a64b6ee554c6214b1c94bcadcbd9af22fe2e74ca06b78b505bd",
     ),
     (
         "user_labels",

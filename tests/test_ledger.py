@@ -247,6 +247,52 @@ def test_card_minimum_never_exceeds_statement_balance(case: Case) -> None:
     assert (li["minimum_payment_amount"][credit] <= np.maximum(li["last_statement_balance"][credit], 0)).all()
 
 
+def _card_minimum(balance: int, interest: int) -> int:
+    """The card minimum in cents: 1% of the statement balance plus its interest, at least $25, at
+    most the balance."""
+    return 0 if balance <= 0 else min(max(balance // 100 + interest, 2500), balance)
+
+
+def test_card_minimum_includes_what_is_past_due(case: Case) -> None:
+    """A card's minimum_payment_amount follows the statement it was issued with: 1% of the balance
+    plus the statement's interest, at least $25, at most the balance. When the card is overdue and
+    its last statement closed after the missed due date, the unpaid part of the previous minimum is
+    past due and is added (capped at the balance), as issuers do."""
+    led, li, tx = case.ledger, case.ds.liabilities, case.ds.transactions
+    cents = to_cents(tx["amount"])
+    posted = ~tx["pending"]
+    interest_tx = posted & (tx["name"] == "INTEREST CHARGE ON PURCHASES")
+    payment_tx = posted & (tx["name"] == "PAYMENT - THANK YOU")
+
+    def interest_on(i: int, day: int) -> int:
+        return int(cents[interest_tx & (led.tx_account == i) & (led.tx_day == day)].sum())
+
+    checked = with_past_due = 0
+    for j in np.flatnonzero(li["liability_type"] == "credit"):
+        i = led.index[li["account_id"][j]]
+        issued = li["last_statement_issue_date"][j].astype(date)
+        previous = _add_months(issued, -1)
+        d, p = led.day_of(np.datetime64(issued)), led.day_of(np.datetime64(previous))
+        if p < 0:
+            continue  # the previous statement is before the window
+        balance = round(li["last_statement_balance"][j] * 100)
+        want = _card_minimum(balance, interest_on(i, d))
+        # Missed: the previous statement's due date (25 days on) passed before this statement.
+        if li["is_overdue"][j] and led.day_of(np.datetime64(previous)) + 25 < d:
+            paid = -int(
+                cents[payment_tx & (led.tx_account == i) & (led.tx_day > p) & (led.tx_day <= d)].sum()
+            )
+            past_due = max(_card_minimum(int(led.eod[i, p]), interest_on(i, p)) - paid, 0)
+            with_past_due += past_due > 0
+            want = min(want + past_due, max(balance, 0))
+        assert round(li["minimum_payment_amount"][j] * 100) == want, li["account_id"][j]
+        checked += 1
+    if led.n_days > 62:
+        assert checked > 0, "two statements of some card fall in the window"
+    if case.name == "default-100":
+        assert with_past_due > 0, "the default case has an overdue card with a statement after the miss"
+
+
 # -- balances ----------------------------------------------------------------------------------
 def test_available_balances(case: Case) -> None:
     acc, tx = case.ds.accounts, case.ds.transactions

@@ -221,10 +221,17 @@ impl Card {
                 ));
             }
             let balance = ledger.balance(self.account);
+            // A minimum missed at the due date is past due, and is added to the new minimum (as
+            // card issuers do), less what was paid since.
+            let past_due = if self.overdue {
+                (self.statement.minimum - self.paid_since_statement).max(0)
+            } else {
+                0
+            };
             self.statement = Statement {
                 date,
                 balance,
-                minimum: minimum_payment(balance, interest),
+                minimum: (minimum_payment(balance, interest) + past_due).min(balance.max(0)),
                 due: date + Duration::days(DUE_AFTER_DAYS),
             };
             self.last_interest = interest;
