@@ -23,11 +23,11 @@ const GOLDEN: [(&str, &str); 5] = [
     ),
     (
         "accounts",
-        "a8b535210126ac0b5c0d802cdb41b1f041f658199b22dbf5d0c60a2eedde474a",
+        "a3e455959f31c9c1caeeebcb58865960e59170ae6ceb0dfb813db09d4392af29",
     ),
     (
         "transactions",
-        "8dfc4fc6c8e2cf07805cf960c6e2598d40e45c312a45faf8862535dc94043cf9",
+        "c6ba9ed6b8258bc4a1de85d86a50fb80e356c00bbe5bbf2e6fad2cef96bbb435",
     ),
     (
         "liabilities",

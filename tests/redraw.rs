@@ -1,5 +1,5 @@
 //! Labels hold for every user written, not just most: a user whose first draw's data would show
-//! other personas than its label is drawn again (`generate::user`). The user below is one of the two
+//! other personas than its label is drawn again (`generate::user`). The user below is one of the three
 //! of 100,000 (seed 7, 12 months, the default mix) whose first draw fails; it is read alone, as a
 //! one-user shard of that run, so the test stays fast. (Of the default run's 100,000 users, none
 //! needs a second draw.)

@@ -720,19 +720,14 @@ pub fn simulate_draw(
         (Some(plan), Mode::Normal) => {
             let paydays: Vec<u16> = deposits.iter().map(|d| d.day).collect();
             // Days whose balance must stay up: rent, loans and bills due from checking later
-            // would overdraw it before pay covers them. Not for contract pay: with payments
-            // about two months apart, too few days would be left for the plan.
-            let keep = if p.pay.schedule == PaySchedule::Contract {
-                Vec::new()
-            } else {
-                let mut net: Vec<Cents> = (0..w.n_days)
-                    .map(|d| checking_bills_on(p, w.date(d)))
-                    .collect();
-                for d in &deposits {
-                    net[d.day as usize] -= d.amount;
-                }
-                stress::kept_days(&net, OVERDRAFT_SLACK)
-            };
+            // would overdraw it before pay covers them.
+            let mut net: Vec<Cents> = (0..w.n_days)
+                .map(|d| checking_bills_on(p, w.date(d)))
+                .collect();
+            for d in &deposits {
+                net[d.day as usize] -= d.amount;
+            }
+            let keep = stress::kept_days(&net, OVERDRAFT_SLACK);
             stress::plan_low_days(w.n_days as usize, &paydays, &keep, *plan)
         }
         _ => Vec::new(),
