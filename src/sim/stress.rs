@@ -108,6 +108,16 @@ pub fn kept_days(net: &[i64], slack: i64) -> Vec<bool> {
 mod tests {
     use super::*;
 
+    /// A plan that settles for nothing less than its counts.
+    fn exact(low_180: usize, low_30: usize) -> StressPlan {
+        StressPlan {
+            low_180,
+            low_30,
+            least_180: low_180,
+            least_30: low_30,
+        }
+    }
+
     fn count(low: &[bool], from: usize) -> usize {
         low[from..].iter().filter(|x| **x).count()
     }
@@ -116,17 +126,7 @@ mod tests {
     fn exact_quotas_with_semimonthly_paydays() {
         let n = 214;
         let paydays: Vec<u16> = (0..n as u16).filter(|d| d % 15 == 3).collect();
-        let low = plan_low_days(
-            n,
-            &paydays,
-            &[],
-            StressPlan {
-                low_180: 54,
-                low_30: 9,
-                least_180: 54,
-                least_30: 9,
-            },
-        );
+        let low = plan_low_days(n, &paydays, &[], exact(54, 9));
         assert_eq!(count(&low, n - 180), 54);
         assert_eq!(count(&low, n - 30), 9);
         assert_eq!(count(&low, 0), 54, "nothing before the 180-day window");
@@ -143,17 +143,7 @@ mod tests {
         for step in [5u16, 7, 14] {
             let n = 214;
             let paydays: Vec<u16> = (0..n as u16).filter(|d| d % step == 1).collect();
-            let low = plan_low_days(
-                n,
-                &paydays,
-                &[],
-                StressPlan {
-                    low_180: 90,
-                    low_30: 15,
-                    least_180: 90,
-                    least_30: 15,
-                },
-            );
+            let low = plan_low_days(n, &paydays, &[], exact(90, 15));
             assert_eq!(count(&low, n - 30), 15, "step {step}");
             assert_eq!(count(&low, n - 180), 90, "step {step}");
         }
@@ -196,12 +186,13 @@ mod tests {
             .map(|d| if due[d] { 800_00 } else { 0 } - if d % 14 == 5 { 700_00 } else { 0 })
             .collect();
         let keep = kept_days(&net, 0);
-        let plan = StressPlan {
-            low_180: 45,
-            low_30: 9,
-            least_180: 45,
-            least_30: 9,
+        let next_payday = |d: usize| {
+            paydays
+                .iter()
+                .find(|&&p| (p as usize) > d)
+                .map_or(n, |&p| p as usize)
         };
+        let plan = exact(45, 9);
         let low = plan_low_days(n, &paydays, &keep, plan);
         assert_eq!(count(&low, n - 180), 45);
         assert_eq!(count(&low, n - 30), 9);
@@ -210,10 +201,7 @@ mod tests {
                 continue;
             }
             assert!(!keep[d], "day {d}");
-            let next = paydays
-                .iter()
-                .find(|&&p| (p as usize) > d)
-                .map_or(n, |&p| p as usize);
+            let next = next_payday(d);
             assert!(
                 !(d + 1..next).any(|x| due[x]),
                 "day {d} is low but a payment is due before payday {next}"
@@ -224,24 +212,15 @@ mod tests {
         assert!((0..n).any(|d| free[d] && keep[d]));
         // A plan the other days have no room for still gets its days, taking kept days only
         // where a run has used all the days after them.
-        let more = StressPlan {
-            low_180: 70,
-            low_30: 12,
-            least_180: 70,
-            least_30: 12,
-        };
+        let more = exact(70, 12);
         let low = plan_low_days(n, &paydays, &keep, more);
         assert_eq!(count(&low, n - 180), 70);
         assert_eq!(count(&low, n - 30), 12);
         let on_kept = (0..n).filter(|&d| low[d] && keep[d]).count();
         assert!(on_kept > 0);
         for d in (0..n).filter(|&d| low[d] && keep[d]) {
-            let next = paydays
-                .iter()
-                .find(|&&p| (p as usize) > d)
-                .map_or(n, |&p| p as usize);
             assert!(
-                (d..next).all(|x| low[x]),
+                (d..next_payday(d)).all(|x| low[x]),
                 "kept day {d} before days left free"
             );
         }
