@@ -3,10 +3,11 @@
 //! last simulated day. The day loop then spends the balance down on low days and keeps it at or
 //! above $150 on the others.
 //!
-//! A day is never low while the balance is still needed: when rent, a loan or a bill due from
-//! checking later would overdraw the account before pay covers it ([`kept_days`]). A user short
-//! of money still keeps the rent aside until it is paid, and spends down after it. (Spending the
-//! rent money left the account overdrawn by the rent until the next payday or longer.)
+//! A day whose balance is still needed, because rent, a loan or a bill due from checking later
+//! would overdraw the account before pay covers it ([`kept_days`]), is low only when the plan has
+//! no other room for its least counts. A user short of money keeps the rent aside until it is
+//! paid, and spends down after it. (Spending the rent money left the account overdrawn by the rent
+//! until the next payday or longer.)
 
 use crate::archetypes::StressPlan;
 
