@@ -1,6 +1,7 @@
 //! Savings builders: automatic transfers of $300-$1,500 from checking to a savings, money market or
-//! HSA account (at most $356: the IRS's yearly family limit) on the 2nd and 16th of every month (any 30-day window holds at least one, so net
-//! inflow is at least $300 in 30 days and $600 a month on average: 1.5-3x the $200 threshold),
+//! HSA account (at most $356 to an HSA: the IRS's yearly family limit over 24 transfers) on the
+//! 2nd and 16th of every month (any 30-day window holds at least one, so net inflow is at least
+//! $300 in 30 days and $600 a month on average: 1.5-3x the $200 threshold),
 //! and every card kept under 20% utilization (purchases that would pass 20% are declined).
 
 use super::stable::{base, low_card};

@@ -52,8 +52,9 @@ pub fn plan_low_days(n_days: usize, paydays: &[u16], keep: &[bool], plan: Stress
         }
         prev = Some(p);
     }
-    if end >= prev.map(|x| x + 2).unwrap_or(0).max(w180) {
-        runs.push((Some(end), lowest(prev, end)));
+    let lo = lowest(prev, end);
+    if end >= lo[1] {
+        runs.push((Some(end), lo));
     }
     runs.reverse();
     // Runs grow backwards from their last day, one day per run in turn. The first pass stops at
