@@ -506,6 +506,14 @@ impl Input {
                 txns: Vec::new(),
                 liability: None,
             }));
+            // Each account's list of transactions at its size, before it is filled.
+            let mut counts = vec![0usize; u.accounts.len()];
+            for x in &u.transactions {
+                counts[x.account as usize] += 1;
+            }
+            for (a, n) in input.accounts[first..].iter_mut().zip(counts) {
+                a.txns.reserve_exact(n);
+            }
             for x in &u.transactions {
                 let account = first + x.account as usize;
                 input.accounts[account].txns.push(input.txns.len());

@@ -291,29 +291,15 @@ pub fn finish(
         )));
     }
     let mut snappy = snap::raw::Encoder::new();
-    let mut sink = TrackedWrite::new(Vec::new());
-    let mut dict_offset = None;
-    let mut data_offset = None;
-    let (mut compressed, mut uncompressed) = (0u64, 0u64);
-    let mut encoding_stats = Vec::new();
-    let mut write = |sink: &mut TrackedWrite<Vec<u8>>, page: Page, raw: usize| -> Result<()> {
-        let ty = page.page_type();
-        let spec = SerializedPageWriter::new(sink).write_page(CompressedPage::new(page, raw))?;
-        compressed += spec.compressed_size as u64;
-        uncompressed += spec.uncompressed_size as u64;
-        if ty == PageType::DICTIONARY_PAGE {
-            dict_offset = Some(spec.offset as i64);
-        } else {
-            data_offset.get_or_insert(spec.offset as i64);
-        }
-        Ok(())
-    };
     let mut squeeze = |raw: &[u8]| -> Result<Vec<u8>> {
         snappy
             .compress_vec(raw)
             .map_err(|e| ParquetError::External(Box::new(e)))
     };
-
+    // The compressed pages with their uncompressed sizes, all made before any is written, so
+    // the chunk's buffer is allocated once at its size: a buffer grown page by page copied each
+    // megabyte of a chunk about once more, into memory the kernel had to zero first.
+    let mut made: Vec<(Page, usize)> = Vec::new();
     let value_encoding = match values {
         Values::Dict(dict, _) => {
             let buf = squeeze(&dict.plain)?;
@@ -323,18 +309,12 @@ pub fn finish(
                 encoding: Encoding::PLAIN,
                 is_sorted: false,
             };
-            write(&mut sink, page, dict.plain.len())?;
-            encoding_stats.push(PageEncodingStats {
-                page_type: PageType::DICTIONARY_PAGE,
-                encoding: Encoding::PLAIN,
-                count: 1,
-            });
+            made.push((page, dict.plain.len()));
             Encoding::RLE_DICTIONARY
         }
         Values::Plain(..) | Values::Bool(_) => Encoding::PLAIN,
     };
 
-    let mut pages = 0;
     let mut value_at = 0usize;
     let mut raw = Vec::new();
     for (p, start) in (0..rows).step_by(PAGE_ROWS).enumerate() {
@@ -383,8 +363,34 @@ pub fn finish(
             rep_level_encoding: Encoding::RLE,
             statistics: None,
         };
-        write(&mut sink, page, raw.len())?;
-        pages += 1;
+        made.push((page, raw.len()));
+    }
+
+    // A v1 page header takes a few dozen bytes; the room given each is generous.
+    let size: usize = made.iter().map(|(p, _)| p.buffer().len() + 64).sum();
+    let mut sink = TrackedWrite::new(Vec::with_capacity(size));
+    let mut dict_offset = None;
+    let mut data_offset = None;
+    let (mut compressed, mut uncompressed) = (0u64, 0u64);
+    let mut encoding_stats = Vec::new();
+    let mut pages = 0;
+    for (page, raw) in made {
+        let ty = page.page_type();
+        let spec =
+            SerializedPageWriter::new(&mut sink).write_page(CompressedPage::new(page, raw))?;
+        compressed += spec.compressed_size as u64;
+        uncompressed += spec.uncompressed_size as u64;
+        if ty == PageType::DICTIONARY_PAGE {
+            dict_offset = Some(spec.offset as i64);
+            encoding_stats.push(PageEncodingStats {
+                page_type: PageType::DICTIONARY_PAGE,
+                encoding: Encoding::PLAIN,
+                count: 1,
+            });
+        } else {
+            data_offset.get_or_insert(spec.offset as i64);
+            pages += 1;
+        }
     }
     if pages > 0 {
         encoding_stats.push(PageEncodingStats {
