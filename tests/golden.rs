@@ -23,15 +23,15 @@ const GOLDEN: [(&str, &str); 5] = [
     ),
     (
         "accounts",
-        "a3e455959f31c9c1caeeebcb58865960e59170ae6ceb0dfb813db09d4392af29",
+        "02f563e8851cce8649252b1c5f5df90e02c19b1e1f4f44f89b4bd8622d066114",
     ),
     (
         "transactions",
-        "c6ba9ed6b8258bc4a1de85d86a50fb80e356c00bbe5bbf2e6fad2cef96bbb435",
+        "9441a8e0752102e2567f5492f7d6398b09b7331dfbb9769bb021c38394470e51",
     ),
     (
         "liabilities",
-        "ca1f47ef7e4c5a64b6ee554c6214b1c94bcadcbd9af22fe2e74ca06b78b505bd",
+        "a2ddcfb80e6bada7dcbf11fe2a08733e9d9f9ba8ba218a47861a87c82d4dfe0f",
     ),
     (
         "user_labels",

@@ -227,6 +227,8 @@ def test_statement_balance_is_the_balance_on_the_statement_date(case: Case) -> N
 def test_liability_dates_and_amounts(case: Case) -> None:
     li = case.ds.liabilities
     end = np.datetime64(case.ds.end_date)
+    # The next due date is after the window (the variants end on business days, so no payment
+    # due by the end is still to post).
     assert (li["next_payment_due_date"] > end).all(), "the next due date is after the window"
     assert (li["last_statement_issue_date"] <= end).all()
     assert (li["minimum_payment_amount"] >= 0).all()
@@ -239,6 +241,26 @@ def test_liability_dates_and_amounts(case: Case) -> None:
     loan = ~credit
     assert not np.isnan(li["interest_rate_percentage"][loan]).any()
     assert (li["origination_date"][loan] < li["maturity_date"][loan]).all()
+
+
+def test_a_loan_due_on_the_last_weekend_is_still_due() -> None:
+    """A window that ends on Saturday, November 1, 2025: the mortgages' payment due that day posts
+    on Monday the 3rd, after the window, so it is not in the data, the last payment is October's
+    and the payment due on November 1 is the next one."""
+    import spendsense_gen as ssg
+
+    ds = ssg.generate(n_users=300, seed=5, end_date="2025-11-01", months=3)
+    li, tx = ds.liabilities, ds.transactions
+    mortgage = li["liability_type"] == "mortgage"
+    assert mortgage.sum() > 5
+    assert (li["next_payment_due_date"][mortgage] == np.datetime64("2025-11-01")).all()
+    assert (li["last_payment_date"][mortgage] == np.datetime64("2025-10-01")).all()
+    paid = np.isin(tx["pfc_detailed"], LOAN_PAYMENTS[1]) & (tx["date"] == np.datetime64("2025-11-01"))
+    assert not paid.any()
+    # Student loans (due on the 5th to the 25th) owe their next payment after the window.
+    student = li["liability_type"] == "student"
+    assert student.any()
+    assert (li["next_payment_due_date"][student] > np.datetime64("2025-11-01")).all()
 
 
 def test_card_minimum_never_exceeds_statement_balance(case: Case) -> None:

@@ -259,3 +259,45 @@ def test_pay_posts_on_business_days() -> None:
     # Labor Day's payroll moved to the Friday before, which therefore carries more than usual.
     days, counts = np.unique(tx["date"][pay], return_counts=True)
     assert counts[days == np.datetime64("2025-08-29")][0] > np.median(counts)
+
+
+def test_bill_payments_from_checking_post_on_business_days() -> None:
+    """Rent paid through a property manager's portal, utilities' autopay, loan payments and card
+    payments leave checking by ACH too: one due on a weekend or holiday posts on the next business
+    day, authorized on the day it was due. Zelle rent and card charges settle on any day."""
+    ds = ssg.generate(n_users=400, seed=11, mix="even", months=5)
+    tx, acc = ds.transactions, ds.accounts
+    checking = acc["account_id"][acc["subtype"] == "checking"]
+    debit = np.isin(tx["account_id"], checking) & (tx["amount"] > 0) & ~tx["pending"]
+    names = tx["name"].astype(str)
+    ach = debit & (
+        np.char.startswith(tx["pfc_detailed"].astype(str), "RENT_AND_UTILITIES_")
+        & ~np.char.startswith(names, "ZELLE ")
+        | np.char.startswith(tx["pfc_detailed"].astype(str), "LOAN_PAYMENTS_")
+    )
+    kinds = set(np.unique(tx["pfc_detailed"][ach]))
+    assert {
+        "RENT_AND_UTILITIES_RENT",
+        "RENT_AND_UTILITIES_GAS_AND_ELECTRICITY",
+        "RENT_AND_UTILITIES_TELEPHONE",
+        "LOAN_PAYMENTS_CREDIT_CARD_PAYMENT",
+        "LOAN_PAYMENTS_STUDENT_LOAN_PAYMENT",
+        "LOAN_PAYMENTS_MORTGAGE_PAYMENT",
+    } <= kinds, kinds
+    dates = tx["date"][ach].astype("datetime64[D]")
+    weekday = (dates.view("int64") + 3) % 7  # 0 = Monday
+    assert weekday.size > 2000
+    assert set(np.unique(weekday)) == {0, 1, 2, 3, 4}
+    holidays = np.array(["2025-06-19", "2025-07-04", "2025-09-01", "2025-10-13"], dtype="datetime64[D]")
+    assert not np.isin(dates, holidays).any()
+    # An ACH debit is authorized the day it posts, or, when it was moved, on its due date: a
+    # weekend day or a holiday before.
+    authorized = tx["authorized_date"][ach].astype("datetime64[D]")
+    moved = authorized < dates
+    assert moved.sum() > 100
+    lag = (dates - authorized)[moved].astype(int)
+    assert lag.max() <= 4, lag.max()
+    due_weekday = (authorized[moved].view("int64") + 3) % 7
+    assert (np.isin(due_weekday, [5, 6]) | np.isin(authorized[moved], holidays)).all()
+    # Labor Day (Monday, September 1): the debits due on the 30th, 31st and 1st post Tuesday.
+    assert (dates == np.datetime64("2025-09-02")).sum() > (dates == np.datetime64("2025-10-01")).sum()

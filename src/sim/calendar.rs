@@ -1,5 +1,6 @@
 //! Banking days: US federal holidays (the days the Federal Reserve's ACH does not settle) and
-//! weekends. Pay moves off them the way employers and payers move it.
+//! weekends. Pay moves off them the way employers and payers move it, and a debit due on one
+//! (rent, a utility's autopay, a loan payment) posts on the next business day.
 
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 
@@ -73,6 +74,28 @@ pub fn business_day_after(mut d: NaiveDate) -> NaiveDate {
         d += Duration::days(1);
     }
     d
+}
+
+/// The due date, on day `due_day` (1-28) of some month, of a debit that posts on `date`: one due
+/// on a business day posts that day, one due on a weekend or holiday on the next business day.
+/// `None` when nothing due on `due_day` posts on `date` (always so on a day that is not a
+/// business day).
+pub fn due_posting_on(date: NaiveDate, due_day: u32) -> Option<NaiveDate> {
+    if !is_business_day(date) {
+        return None;
+    }
+    // The days since the last business day: at most four (Saturday to Tuesday after a Monday
+    // holiday), so at most one of them is a `due_day`.
+    let mut d = date;
+    loop {
+        if d.day() == due_day {
+            return Some(d);
+        }
+        d -= Duration::days(1);
+        if is_business_day(d) {
+            return None;
+        }
+    }
 }
 
 #[cfg(test)]
@@ -153,5 +176,43 @@ mod tests {
         // the 23rd, and the Sunday on to Tuesday the 27th.
         assert_eq!(business_day_before(d(2022, 12, 24)), d(2022, 12, 23));
         assert_eq!(business_day_after(d(2022, 12, 25)), d(2022, 12, 27));
+    }
+
+    #[test]
+    fn a_monthly_debit_posts_once_a_month_on_the_next_business_day() {
+        // Labor Day 2025 is Monday the 1st: a debit due on the 30th (Saturday), 31st or 1st
+        // posts Tuesday the 2nd; nothing posts on the days between.
+        assert_eq!(due_posting_on(d(2025, 9, 2), 1), Some(d(2025, 9, 1)));
+        assert_eq!(due_posting_on(d(2025, 9, 2), 2), Some(d(2025, 9, 2)));
+        assert_eq!(due_posting_on(d(2025, 9, 1), 1), None);
+        assert_eq!(due_posting_on(d(2025, 8, 29), 1), None);
+        // Due on the 28th of February 2026, a Saturday: posts Monday, March 2.
+        assert_eq!(due_posting_on(d(2026, 3, 2), 28), Some(d(2026, 2, 28)));
+        for due_day in 1..=28 {
+            let mut posted: Vec<(NaiveDate, NaiveDate)> = Vec::new();
+            for date in d(2015, 1, 1).iter_days().take_while(|x| x.year() < 2036) {
+                if let Some(due) = due_posting_on(date, due_day) {
+                    assert_eq!(due.day(), due_day);
+                    assert_eq!(business_day_after(due), date);
+                    posted.push((due, date));
+                }
+            }
+            // Every month's due date posts exactly once, in its own month but for the end of
+            // February (so always in its own year: a loan's year-to-date figures are the same
+            // by due or by posting date), and the gaps stay monthly: subscriptions detection
+            // takes 26-35 days as monthly, and rent and utilities recur by that rule.
+            assert_eq!(posted.len(), 21 * 12, "due day {due_day}");
+            for w in posted.windows(2) {
+                let ((a, pa), (b, pb)) = (w[0], w[1]);
+                assert_eq!(a.checked_add_months(chrono::Months::new(1)), Some(b));
+                assert!(
+                    pa.month() == a.month() || a.month() == 2 && due_day >= 26,
+                    "{a} {pa}"
+                );
+                assert_eq!(pa.year(), a.year());
+                let gap = (pb - pa).num_days();
+                assert!((27..=34).contains(&gap), "{pa} -> {pb}: {gap} days");
+            }
+        }
     }
 }

@@ -1,7 +1,8 @@
 //! Credit cards: monthly statements (interest when the previous statement was not paid in full,
 //! on the average daily balance of the cycle), minimum payment due 25 days later, payments by the
-//! user's behaviour (full, partial, minimum, missed) as paired transfers from checking, and late
-//! fees when less than the minimum arrived by the due date.
+//! user's behaviour (full, partial, minimum, missed) as paired transfers from checking, made on a
+//! business day (the due date may fall on any day), and late fees when less than the minimum
+//! arrived by the due date.
 
 use super::ledger::{Ledger, Posting};
 use super::Window;
@@ -32,6 +33,11 @@ pub struct Card {
     /// The previous statement was not paid in full by its due date: the next statement charges interest.
     carried: bool,
     pub statement: Statement,
+    /// The day the user pays the current statement from checking ([`pay_day`]).
+    pay_on: NaiveDate,
+    /// The window's first business day: a statement whose payment day is before the window is
+    /// paid then.
+    first_pay_day: NaiveDate,
     paid_since_statement: Cents,
     due_checked: bool,
     pub overdue: bool,
@@ -48,6 +54,20 @@ pub fn minimum_payment(balance: Cents, interest: Cents) -> Cents {
         return 0;
     }
     (balance / 100 + interest).max(25_00).min(balance)
+}
+
+/// The day a statement due on `due` is paid from checking, `lead` days early: an ACH transfer
+/// settles on business days, so the user schedules it on the nearest business day (the earlier
+/// of two as near) that is not after the due date.
+fn pay_day(due: NaiveDate, lead: u16) -> NaiveDate {
+    use super::calendar::{business_day_after, business_day_before};
+    let day = due - Duration::days(lead as i64);
+    let (before, after) = (business_day_before(day), business_day_after(day));
+    if after <= due && after - day < day - before {
+        after
+    } else {
+        before
+    }
 }
 
 /// The latest date before `d` whose day of month is `dom` (1-28).
@@ -75,6 +95,7 @@ impl Card {
             plan.issuer.to_uppercase(),
             mask
         ));
+        let plan_lead = plan.lead;
         Card {
             carried: plan.carried_at_start,
             plan,
@@ -84,6 +105,8 @@ impl Card {
             cycle_sum: 0,
             cycle_days: 0,
             statement,
+            pay_on: pay_day(statement.due, plan_lead),
+            first_pay_day: super::calendar::business_day_after(w.start),
             paid_since_statement: 0,
             due_checked: statement.due < w.start,
             overdue: false,
@@ -106,15 +129,10 @@ impl Card {
         self.bill_room(ledger) - self.bill_reserve
     }
 
-    fn pay_day(&self) -> NaiveDate {
-        let lead = Duration::days(self.plan.lead as i64);
-        (self.statement.due - lead).max(self.statement.date + Duration::days(1))
-    }
-
     /// The current statement's payment: the day it is made and what is left to pay on it (0 or
     /// less when nothing is owed or it is paid).
     fn payment_due(&self, w: &Window) -> (NaiveDate, Cents) {
-        let day = self.pay_day().max(w.start);
+        let day = self.pay_on.max(self.first_pay_day);
         if self.statement.balance <= 0 {
             return (day, 0);
         }
@@ -234,6 +252,7 @@ impl Card {
                 minimum: (minimum_payment(balance, interest) + past_due).min(balance.max(0)),
                 due: date + Duration::days(DUE_AFTER_DAYS),
             };
+            self.pay_on = pay_day(self.statement.due, self.plan.lead);
             self.last_interest = interest;
             self.last_adb = adb;
             self.paid_since_statement = 0;

@@ -1,10 +1,13 @@
-//! Student loans and mortgages: fixed-rate, fully amortizing. On each due day the month's interest
-//! (the balance times the monthly rate, to the cent) is posted on the loan account, then the fixed
-//! payment as a paired transfer (checking side positive, loan side negative), so the balance falls
-//! by the principal share and the account's transactions reconcile with its balance. The payments
-//! before the window follow the same schedule ([`opening`]): they set the balance the account
-//! opens with and the year-to-date figures.
+//! Student loans and mortgages: fixed-rate, fully amortizing. Each month's payment is an ACH
+//! debit: due on a weekend or federal holiday, it posts on the next business day
+//! ([`calendar::due_posting_on`]). On that day the month's interest (the balance times the monthly
+//! rate, to the cent) is posted on the loan account, then the fixed payment as a paired transfer
+//! (checking side positive, loan side negative), so the balance falls by the principal share and
+//! the account's transactions reconcile with its balance. The payments that posted before the
+//! window follow the same schedule ([`opening`]): they set the balance the account opens with and
+//! the year-to-date figures (a payment posts in its due date's year, so both count alike).
 
+use super::calendar;
 use super::ledger::{Ledger, Posting};
 use super::Window;
 use crate::archetypes::LoanPlan;
@@ -27,13 +30,20 @@ fn month(balance: Cents, plan: &LoanPlan) -> (Cents, Cents, Cents) {
     (i, paid, balance + i - paid)
 }
 
-/// The first due date on or after `start`.
+/// The first due date whose payment posts on or after `start` (one due a few days before
+/// `start`, on a weekend or holiday, posts on `start` or after it).
 fn first_due_from(start: NaiveDate, due_day: u32) -> NaiveDate {
     let d = start.with_day(due_day).expect("due days are 1-28");
-    if d >= start {
+    let d = if d >= start {
         d
     } else {
         d.checked_add_months(Months::new(1)).unwrap()
+    };
+    let before = d.checked_sub_months(Months::new(1)).unwrap();
+    if calendar::business_day_after(before) >= start {
+        before
+    } else {
+        d
     }
 }
 
@@ -48,7 +58,7 @@ pub struct Opening {
     /// Interest and principal of the payments before the window in the calendar year `ytd_year`.
     pub ytd_interest: Cents,
     pub ytd_principal: Cents,
-    /// The last payment before the window: (due date, amount).
+    /// The last payment before the window: (the day it posted, amount).
     pub last_payment: Option<(NaiveDate, Cents)>,
 }
 
@@ -85,7 +95,7 @@ pub fn opening(plan: &LoanPlan, start: NaiveDate, ytd_year: i32) -> Opening {
         let due = first_due
             .checked_add_months(Months::new(plan.paid_before - 1))
             .unwrap();
-        o.last_payment = Some((due, last_paid));
+        o.last_payment = Some((calendar::business_day_after(due), last_paid));
     }
     o
 }
@@ -139,7 +149,7 @@ impl Loan {
         if (date + Duration::days(STATEMENT_BEFORE_DUE)).day() == self.plan.due_day {
             self.last_statement = Some((date, ledger.balance(self.account)));
         }
-        if date.day() != self.plan.due_day {
+        if calendar::due_posting_on(date, self.plan.due_day).is_none() {
             return;
         }
         let balance = ledger.balance(self.account);
@@ -170,13 +180,17 @@ impl Loan {
     }
 
     pub fn liability(&self, w: &Window, ledger: &Ledger) -> LoanLiability {
+        // The first due date whose payment has not posted by the end (one due on the last
+        // weekend posts after it).
         let end = w.end();
-        let due_this_month = end.with_day(self.plan.due_day).unwrap();
-        let next_due = if due_this_month > end {
-            due_this_month
-        } else {
-            due_this_month.checked_add_months(Months::new(1)).unwrap()
-        };
+        let mut next_due = end
+            .with_day(self.plan.due_day)
+            .unwrap()
+            .checked_sub_months(Months::new(1))
+            .unwrap();
+        while calendar::business_day_after(next_due) <= end {
+            next_due = next_due.checked_add_months(Months::new(1)).unwrap();
+        }
         let last_due = self
             .opening
             .first_due
@@ -208,5 +222,45 @@ impl Loan {
             ytd_interest_paid: self.ytd_interest,
             ytd_principal_paid: self.ytd_principal,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    fn plan(due_day: u32, paid_before: u32) -> LoanPlan {
+        LoanPlan {
+            kind: LoanKind::Student,
+            servicer: "Nelnet",
+            principal: 20_000_00,
+            rate: 6.0,
+            payment: 222_04,
+            due_day,
+            term_months: 120,
+            paid_before,
+            close_days: 10,
+        }
+    }
+
+    #[test]
+    fn a_payment_due_before_the_window_that_posts_in_it_belongs_to_the_window() {
+        // February 28, 2026 is a Saturday: that payment posts Monday, March 2, inside a window
+        // that opens on March 1, so the opening counts the payments before it.
+        let start = d(2026, 3, 1);
+        assert_eq!(first_due_from(start, 28), d(2026, 2, 28));
+        let o = opening(&plan(28, 3), start, 2026);
+        assert_eq!(o.first_due, d(2025, 11, 28));
+        // The last one before the window was due Wednesday, January 28, and posted that day.
+        assert_eq!(o.last_payment.map(|p| p.0), Some(d(2026, 1, 28)));
+        // Due on the 25th (a Wednesday in February 2026): nothing crosses.
+        assert_eq!(first_due_from(start, 25), d(2026, 3, 25));
+        // A last payment due on a Sunday is reported on the Monday it posted.
+        let o = opening(&plan(1, 2), d(2026, 3, 2), 2026);
+        assert_eq!(o.last_payment.map(|p| p.0), Some(d(2026, 2, 2)));
     }
 }

@@ -761,6 +761,16 @@ pub static LANDLORDS: &[Merchant] = &[
     ),
 ];
 
+impl Merchant {
+    /// Whether a payment to this merchant from checking is an ACH debit (a utility's autopay, a
+    /// rent portal's payment), which settles on business days only: due on a weekend or a
+    /// federal holiday, it posts on the next business day. A Zelle payment settles at once,
+    /// any day, and so do card charges.
+    pub fn settles_on_business_days(&self) -> bool {
+        self.pfc.starts_with("RENT_AND_UTILITIES_") && !self.name.starts_with("ZELLE ")
+    }
+}
+
 /// One-off large purchases (life event).
 pub static LARGE_PURCHASES: &[Merchant] = &[
     m(

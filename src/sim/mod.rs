@@ -203,19 +203,31 @@ struct Sim<'a> {
     savings_transfer_name: Cow<'static, str>,
     /// Charge days per everyday merchant (index into `DISCRETIONARY`), for the cadence guard.
     merchant_days: Vec<Vec<u16>>,
+    /// ACH debits from checking due on a weekend or holiday, waiting for the next business day.
+    waiting: Vec<Waiting>,
+}
+
+/// An ACH debit ([`Merchant::settles_on_business_days`]) due on a day it cannot settle.
+struct Waiting {
+    /// The day it posts (the next business day) and the day it was due (its authorized date).
+    day: u16,
+    due: u16,
+    amount: Cents,
+    merchant: &'static Merchant,
 }
 
 impl Sim<'_> {
     fn post(&mut self, day: u16, account: u8, amount: Cents, m: &'static Merchant, pending: bool) {
-        let auth_lag = if pending || m.channel == PaymentChannel::Other {
-            0
-        } else {
-            match self.rng.random_range(0..100) {
-                0..=54 => 0,
-                55..=89 => 1,
-                _ => 2,
-            }
-        };
+        let auth_lag =
+            if pending || m.channel == PaymentChannel::Other || m.settles_on_business_days() {
+                0
+            } else {
+                match self.rng.random_range(0..100) {
+                    0..=54 => 0,
+                    55..=89 => 1,
+                    _ => 2,
+                }
+            };
         self.ledger.post(Posting {
             day,
             auth_day: day.saturating_sub(auth_lag),
@@ -227,6 +239,48 @@ impl Sim<'_> {
             pfc: m.pfc,
             pending,
         });
+    }
+
+    /// A bill or rent payment from checking due on `day`: an ACH debit due on a weekend or
+    /// holiday waits for the next business day (after the window's end, it is not in the data).
+    fn pay_from_checking(&mut self, day: u16, amount: Cents, m: &'static Merchant) {
+        let date = self.w.date(day);
+        if !m.settles_on_business_days() || calendar::is_business_day(date) {
+            self.post(day, self.checking, amount, m, false);
+            return;
+        }
+        let on = calendar::business_day_after(date);
+        if on <= self.w.end() {
+            self.waiting.push(Waiting {
+                day: (on - self.w.start).num_days() as u16,
+                due: day,
+                amount,
+                merchant: m,
+            });
+        }
+    }
+
+    /// Posts the waiting debits that settle on `day`.
+    fn settle_waiting(&mut self, day: u16) {
+        let mut k = 0;
+        while k < self.waiting.len() {
+            if self.waiting[k].day != day {
+                k += 1;
+                continue;
+            }
+            let x = self.waiting.remove(k);
+            self.ledger.post(Posting {
+                day,
+                auth_day: x.due,
+                account: self.checking,
+                amount: x.amount,
+                name: Cow::Borrowed(x.merchant.name),
+                merchant_name: Some(x.merchant.merchant_name),
+                channel: x.merchant.channel,
+                pfc: x.merchant.pfc,
+                pending: false,
+            });
+        }
     }
 
     fn post_other(
@@ -364,7 +418,7 @@ impl Sim<'_> {
     /// `from..until`: what a budgeting user keeps aside until the next payment.
     fn bills_due(&self, from: u16, until: u16) -> Cents {
         (from..until)
-            .map(|day| checking_bills_on(self.p, self.w.date(day)))
+            .map(|day| checking_bills_on(self.p, &self.w, self.w.date(day)))
             .sum()
     }
 
@@ -410,7 +464,8 @@ impl Sim<'_> {
                 next_deposit += 1;
                 payday = true;
             }
-            // 2. housing
+            // 2. housing (after the ACH debits due since the last business day)
+            self.settle_waiting(day);
             if let Housing::Rent {
                 landlord,
                 amount,
@@ -425,7 +480,7 @@ impl Sim<'_> {
                 };
                 if due {
                     paid_rent_month = Some(date.month());
-                    self.post(day, self.checking, *amount, landlord, false);
+                    self.pay_from_checking(day, *amount, landlord);
                 }
             }
             // 3. loans, bills
@@ -441,12 +496,16 @@ impl Sim<'_> {
                     };
                     // A bill goes to its card while the card has room under its cap, else to
                     // checking (so bills never push a card over its limit).
-                    let acct = b
+                    match b
                         .card
                         .filter(|&c| self.cards[c].bill_room(&self.ledger) >= amount)
-                        .map(|c| self.cards[c].account)
-                        .unwrap_or(self.checking);
-                    self.post(day, acct, amount, b.merchant, false);
+                    {
+                        Some(c) => {
+                            let acct = self.cards[c].account;
+                            self.post(day, acct, amount, b.merchant, false);
+                        }
+                        None => self.pay_from_checking(day, amount, b.merchant),
+                    }
                 }
             }
             // 4. savings: transfers on the 2nd and 16th, interest on the last day of the month
@@ -574,29 +633,34 @@ impl Sim<'_> {
 /// aside anything more (rent, loans) until pay covers it.
 const OVERDRAFT_SLACK: Cents = 100_00;
 
-/// Checking payments scheduled on `date`: rent (unless paid on payday), loans, and bills not on a
-/// card, at their highest.
-fn checking_bills_on(p: &Profile, date: NaiveDate) -> Cents {
-    let dom = date.day();
+/// Checking payments that post on `date` of window `w`: rent (unless paid on payday), loans, and
+/// bills not on a card, at their highest. An ACH debit posts on the business day on or after its
+/// due date; rent and bills due before the window are not in it, loan payments are.
+fn checking_bills_on(p: &Profile, w: &Window, date: NaiveDate) -> Cents {
+    // Whether a payment due on day `dom` of a month posts on `date`.
+    let posts = |dom: u32, m: Option<&Merchant>| match m {
+        Some(m) if !m.settles_on_business_days() => date.day() == dom,
+        _ => calendar::due_posting_on(date, dom).is_some_and(|due| m.is_none() || due >= w.start),
+    };
     let rent = match &p.housing {
         Housing::Rent {
             amount,
             day,
             on_payday: false,
-            ..
-        } if *day == dom => *amount,
+            landlord,
+        } if posts(*day, Some(landlord)) => *amount,
         _ => 0,
     };
     let loans: Cents = p
         .loans
         .iter()
-        .filter(|l| l.due_day == dom)
+        .filter(|l| posts(l.due_day, None))
         .map(|l| l.payment)
         .sum();
     let bills: Cents = p
         .bills
         .iter()
-        .filter(|b| b.card.is_none() && b.day == dom)
+        .filter(|b| b.card.is_none() && posts(b.day, Some(b.merchant)))
         .map(|b| b.hi)
         .sum();
     rent + loans + bills
@@ -722,7 +786,7 @@ pub fn simulate_draw(
             // Days whose balance must stay up: rent, loans and bills due from checking later
             // would overdraw it before pay covers them.
             let mut net: Vec<Cents> = (0..w.n_days)
-                .map(|d| checking_bills_on(p, w.date(d)))
+                .map(|d| checking_bills_on(p, w, w.date(d)))
                 .collect();
             for d in &deposits {
                 net[d.day as usize] -= d.amount;
@@ -740,6 +804,7 @@ pub fn simulate_draw(
     ));
     let mut sim = Sim {
         merchant_days: vec![Vec::new(); merchants::DISCRETIONARY.len()],
+        waiting: Vec::new(),
         savings_transfer_name,
         p,
         w: *w,
