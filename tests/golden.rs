@@ -23,11 +23,11 @@ const GOLDEN: [(&str, &str); 5] = [
     ),
     (
         "accounts",
-        "02f563e8851cce8649252b1c5f5df90e02c19b1e1f4f44f89b4bd8622d066114",
+        "441ebaa92f90708f74087cc61fc61c8f2ea180301181afc41e97fbf536498298",
     ),
     (
         "transactions",
-        "9441a8e0752102e2567f5492f7d6398b09b7331dfbb9769bb021c38394470e51",
+        "1260a3a16e5f8301ad21a0992d01b43c55b7fc8df02715e5a727008998af7ff3",
     ),
     (
         "liabilities",

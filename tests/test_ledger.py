@@ -401,3 +401,28 @@ def test_loans_amortize_by_their_own_terms(case: Case) -> None:
         n += 1
     if case.name == "default-100":
         assert n > 0, "the default case has loans"
+
+
+def test_savings_cover_large_costs_paid_from_checking(case: Case) -> None:
+    """A savings account without regular transfers is drawn on for a medical bill or a large
+    purchase paid from checking: on that day the same amount leaves savings and enters checking,
+    and the account keeps at least $500. A savings builder's account is never drawn on."""
+    tx, led = case.ds.transactions, case.ledger
+    cents = to_cents(tx["amount"])
+    names = tx["name"].astype(str)
+    out = np.flatnonzero(np.char.startswith(names, "ONLINE TRANSFER TO CHECKING"))
+    builders = set(tx["user_id"][tx["pfc_detailed"] == "TRANSFER_IN_SAVINGS"])
+    for i in out:
+        user, day, amount = tx["user_id"][i], tx["date"][i], cents[i]
+        assert tx["pfc_detailed"][i] == "TRANSFER_OUT_ACCOUNT_TRANSFER"
+        assert led.subtypes[led.index[tx["account_id"][i]]] == "savings"
+        assert user not in builders
+        same = (tx["user_id"] == user) & (tx["date"] == day)
+        into = same & (tx["pfc_detailed"] == "TRANSFER_IN_ACCOUNT_TRANSFER") & (cents == -amount)
+        assert into.sum() == 1 and str(tx["name"][into][0]).startswith("ONLINE TRANSFER FROM SAVINGS")
+        paid = same & (cents == amount) & np.isin(tx["account_id"], tx["account_id"][into])
+        assert paid.sum() == 1, (user, day)
+        assert str(tx["pfc_primary"][paid][0]) in ("MEDICAL", "GENERAL_MERCHANDISE", "HOME_IMPROVEMENT")
+        assert led.eod[led.index[tx["account_id"][i]], led.day_of(day)] >= 500_00
+    if case.name == "default-100":
+        assert out.size > 0, "some users draw on savings"

@@ -869,6 +869,29 @@ def test_pairing_credit_side_alone(ed: Editor, base: Base) -> None:
     )
 
 
+def test_pairing_account_transfer_missing_its_other_side(ed: Editor, base: Base) -> None:
+    """Money moved from savings to checking (a large cost covered from savings) is paired too."""
+    out = base.pick("transactions", pfc_detailed="TRANSFER_OUT_ACCOUNT_TRANSFER")
+    inn = next(
+        t
+        for t in base.rows["transactions"]
+        if t["pfc_detailed"] == "TRANSFER_IN_ACCOUNT_TRANSFER"
+        and t["user_id"] == out["user_id"]
+        and t["date"] == out["date"]
+    )
+    ed.delete("transactions", inn["transaction_id"])
+    r = ed.validate()
+    find(
+        r,
+        "pairing",
+        ed.where("transactions", out["transaction_id"]),
+        "amount",
+        money(float(out["amount"])),
+        table="transactions",
+        message=f"no matching a TRANSFER_IN_ACCOUNT_TRANSFER of the same user on {out['date']}",
+    )
+
+
 # -- balance --------------------------------------------------------------------------------------
 
 

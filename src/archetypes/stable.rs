@@ -2,7 +2,8 @@
 //! rent or a mortgage, at most two recurring merchants (rent + one utility, or two utilities with a
 //! mortgage) so no reading of "recurring merchants >= 3" can fire, cards kept under 25% utilization
 //! and paid in full, checking kept above a $250-$500 floor, and no regular savings transfers
-//! (a static savings account earns under 1.5% APY: < 1% growth over the window).
+//! (a static savings account earns under 1.5% APY: < 1% growth over the window; it only shrinks
+//! when it covers a medical bill or a large purchase, `Sim::cover_from_savings`).
 
 use super::*;
 use crate::model::Persona;

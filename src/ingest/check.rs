@@ -1385,8 +1385,9 @@ impl Checker {
         let mortgage = index("LOAN_PAYMENTS_MORTGAGE_PAYMENT");
         let t_out = index("TRANSFER_OUT_SAVINGS");
         let t_in = index("TRANSFER_IN_SAVINGS");
+        let a_out = index("TRANSFER_OUT_ACCOUNT_TRANSFER");
+        let a_in = index("TRANSFER_IN_ACCOUNT_TRANSFER");
         // (category family, user, date, cents) -> (outgoing rows, incoming rows)
-        // (family, user, date, cents) -> (outgoing rows, incoming rows)
         type Sides = HashMap<(u8, u32, NaiveDate, Cents), (Vec<u64>, Vec<u64>)>;
         let mut sides: Sides = HashMap::new();
         let mut checked = 0u64;
@@ -1404,6 +1405,8 @@ impl Checker {
                 1
             } else if Some(x.pfc) == t_out || Some(x.pfc) == t_in {
                 2
+            } else if Some(x.pfc) == a_out || Some(x.pfc) == a_in {
+                3
             } else {
                 continue;
             };
@@ -1415,7 +1418,8 @@ impl Checker {
                         || kind == Some(AccKind::OtherDepository)
                         || kind == Some(AccKind::SavingsLike)
                 }
-                _ => Some(x.pfc) == t_out,
+                2 => Some(x.pfc) == t_out,
+                _ => Some(x.pfc) == a_out,
             };
             let e = sides.entry((family, user, d, amount.abs())).or_default();
             if out {
@@ -1438,7 +1442,8 @@ impl Checker {
                     match k.0 {
                         0 => "a payment on a credit account",
                         1 => "a payment on a loan account",
-                        _ => "a TRANSFER_IN_SAVINGS",
+                        2 => "a TRANSFER_IN_SAVINGS",
+                        _ => "a TRANSFER_IN_ACCOUNT_TRANSFER",
                     },
                 )
             } else {
@@ -1446,7 +1451,8 @@ impl Checker {
                     &i[o.len()..],
                     match k.0 {
                         0 | 1 => "a debit from a depository account",
-                        _ => "a TRANSFER_OUT_SAVINGS",
+                        2 => "a TRANSFER_OUT_SAVINGS",
+                        _ => "a TRANSFER_OUT_ACCOUNT_TRANSFER",
                     },
                 )
             };

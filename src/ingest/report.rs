@@ -80,7 +80,7 @@ impl Rule {
             Rule::Enum => "Plaid enums: account type/subtype pairs, payment channel, PFC primary/detailed pairs, confidence level, currency codes, APR types; the generator's demographic and label values",
             Rule::DateRange => "dates lie in the data window; authorized on or before posted; statement, due, payment and loan dates in order",
             Rule::Sign => "Plaid's sign: income and transfers in are negative, purchases, fees and transfers out positive, card and loan payments positive from checking and negative on the debt",
-            Rule::Pairing => "card payments, loan payments and savings transfers appear on both accounts, same user, date and amount",
+            Rule::Pairing => "card payments, loan payments, savings and account transfers appear on both accounts, same user, date and amount",
             Rule::Balance => "balances rebuilt from the transactions: savings and loans never below zero, checking below zero only with an overdraft fee, available = current - pending (credit: limit - current - pending)",
             Rule::Statement => "a liability's last statement balance is the account's balance at the end of its issue date; minimum payment within the balance",
             Rule::LastPayment => "a liability's last payment amount and date are its account's latest payment transaction",

@@ -201,6 +201,8 @@ struct Sim<'a> {
     cards: Vec<Card>,
     loans: Vec<Loan>,
     savings_transfer_name: Cow<'static, str>,
+    /// The two sides of a transfer from savings to checking: (savings side, checking side).
+    from_savings_names: (Cow<'static, str>, Cow<'static, str>),
     /// Charge days per everyday merchant (index into `DISCRETIONARY`), for the cadence guard.
     merchant_days: Vec<Vec<u16>>,
     /// ACH debits from checking due on a weekend or holiday, waiting for the next business day.
@@ -260,6 +262,28 @@ impl Sim<'_> {
         }
     }
 
+    /// Moves `amount` from a savings account without regular transfers (one kept for large costs)
+    /// to checking, if it holds `amount` and [`SAVINGS_CUSHION`] more. Returns whether it did.
+    /// A savings builder's account is never drawn on: its inflow is its persona.
+    fn cover_from_savings(&mut self, day: u16, amount: Cents) -> bool {
+        let (Some(plan), Some(acct)) = (&self.p.savings, self.savings) else {
+            return false;
+        };
+        if plan.per_transfer > 0 || self.ledger.balance(acct) < amount + SAVINGS_CUSHION {
+            return false;
+        }
+        let (out, into) = self.from_savings_names.clone();
+        self.post_other(day, acct, amount, out, "TRANSFER_OUT_ACCOUNT_TRANSFER");
+        self.post_other(
+            day,
+            self.checking,
+            -amount,
+            into,
+            "TRANSFER_IN_ACCOUNT_TRANSFER",
+        );
+        true
+    }
+
     /// Posts the waiting debits that settle on `day`.
     fn settle_waiting(&mut self, day: u16) {
         let mut k = 0;
@@ -296,7 +320,7 @@ impl Sim<'_> {
     }
 
     /// A purchase that can be declined: to a card with room under its cap, or from checking when it
-    /// stays at or above `floor`. Returns whether it happened.
+    /// stays at or above `floor`. Returns the account charged, or `None` when it was declined.
     fn purchase(
         &mut self,
         day: u16,
@@ -304,7 +328,7 @@ impl Sim<'_> {
         amount: Cents,
         floor: Cents,
         everyday: bool,
-    ) -> bool {
+    ) -> Option<u8> {
         let pending = everyday
             && self.p.pending_ok
             && day + PENDING_DAYS >= self.w.n_days
@@ -335,13 +359,10 @@ impl Sim<'_> {
             (false, Some(c), false) => Some(self.cards[c].account),
             _ => None,
         };
-        match target {
-            Some(acct) => {
-                self.post(day, acct, amount, m, pending);
-                true
-            }
-            None => false,
+        if let Some(acct) = target {
+            self.post(day, acct, amount, m, pending);
         }
+        target
     }
 
     /// Draws an everyday purchase whose merchant passes the cadence guard (a few tries).
@@ -582,7 +603,9 @@ impl Sim<'_> {
                 match *e {
                     // A medical bill or a large purchase is paid (by card or from checking)
                     // only within the day's floor; a bill beyond it goes on a payment plan outside
-                    // the window, so it never makes a user look stressed by accident.
+                    // the window, so it never makes a user look stressed by accident. One paid
+                    // from checking, or one checking cannot take, is covered from a savings
+                    // account kept for such costs, when it holds enough.
                     LifeEvent::Medical {
                         day: d,
                         merchant,
@@ -592,16 +615,24 @@ impl Sim<'_> {
                         day: d,
                         merchant,
                         amount,
-                    } if d == day => {
-                        self.purchase(day, merchant, amount, floor, false);
-                    }
+                    } if d == day => match self.purchase(day, merchant, amount, floor, false) {
+                        Some(acct) if acct == self.checking => {
+                            self.cover_from_savings(day, amount);
+                        }
+                        Some(_) => {}
+                        None => {
+                            if self.cover_from_savings(day, amount) {
+                                self.post(day, self.checking, amount, merchant, false);
+                            }
+                        }
+                    },
                     _ => {}
                 }
             }
             // 7. everyday purchases
             for _ in 0..spender.count(date, self.rng) {
                 if let Some((m, amount)) = self.everyday(&spender, day) {
-                    if self.purchase(day, m, amount, floor, true) {
+                    if self.purchase(day, m, amount, floor, true).is_some() {
                         self.charged(m, day);
                     }
                 }
@@ -628,6 +659,9 @@ impl Sim<'_> {
         }
     }
 }
+
+/// What a savings account keeps after covering a large cost.
+const SAVINGS_CUSHION: Cents = 500_00;
 
 /// How far a scheduled payment may overdraw a stressed user's spent-down balance: the plan keeps
 /// aside anything more (rent, loans) until pay covers it.
@@ -796,16 +830,26 @@ pub fn simulate_draw(
         }
         _ => Vec::new(),
     };
-    let savings_transfer_name = Cow::Owned(format!(
-        "ONLINE TRANSFER TO SAVINGS XXXXXX{}",
-        savings
-            .map(|s| meta[s as usize].2.clone())
-            .unwrap_or_default()
-    ));
+    let savings_mask = savings
+        .map(|s| meta[s as usize].2.clone())
+        .unwrap_or_default();
+    let savings_transfer_name =
+        Cow::Owned(format!("ONLINE TRANSFER TO SAVINGS XXXXXX{savings_mask}"));
+    let from_savings_names = match savings {
+        Some(_) => (
+            Cow::Owned(format!(
+                "ONLINE TRANSFER TO CHECKING XXXXXX{}",
+                meta[checking as usize].2
+            )),
+            Cow::Owned(format!("ONLINE TRANSFER FROM SAVINGS XXXXXX{savings_mask}")),
+        ),
+        None => (Cow::Borrowed(""), Cow::Borrowed("")),
+    };
     let mut sim = Sim {
         merchant_days: vec![Vec::new(); merchants::DISCRETIONARY.len()],
         waiting: Vec::new(),
         savings_transfer_name,
+        from_savings_names,
         p,
         w: *w,
         rng: &mut rng,
