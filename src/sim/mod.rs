@@ -218,6 +218,28 @@ struct Waiting {
     merchant: &'static Merchant,
 }
 
+/// A charge by merchant `m`, authorized on `auth_day`.
+fn merchant_posting(
+    day: u16,
+    auth_day: u16,
+    account: u8,
+    amount: Cents,
+    m: &'static Merchant,
+    pending: bool,
+) -> Posting {
+    Posting {
+        day,
+        auth_day,
+        account,
+        amount,
+        name: Cow::Borrowed(m.name),
+        merchant_name: Some(m.merchant_name),
+        channel: m.channel,
+        pfc: m.pfc,
+        pending,
+    }
+}
+
 impl Sim<'_> {
     fn post(&mut self, day: u16, account: u8, amount: Cents, m: &'static Merchant, pending: bool) {
         let auth_lag =
@@ -230,17 +252,9 @@ impl Sim<'_> {
                     _ => 2,
                 }
             };
-        self.ledger.post(Posting {
-            day,
-            auth_day: day.saturating_sub(auth_lag),
-            account,
-            amount,
-            name: Cow::Borrowed(m.name),
-            merchant_name: Some(m.merchant_name),
-            channel: m.channel,
-            pfc: m.pfc,
-            pending,
-        });
+        let auth_day = day.saturating_sub(auth_lag);
+        self.ledger
+            .post(merchant_posting(day, auth_day, account, amount, m, pending));
     }
 
     /// A bill or rent payment from checking due on `day`: an ACH debit due on a weekend or
@@ -293,17 +307,8 @@ impl Sim<'_> {
                 continue;
             }
             let x = self.waiting.remove(k);
-            self.ledger.post(Posting {
-                day,
-                auth_day: x.due,
-                account: self.checking,
-                amount: x.amount,
-                name: Cow::Borrowed(x.merchant.name),
-                merchant_name: Some(x.merchant.merchant_name),
-                channel: x.merchant.channel,
-                pfc: x.merchant.pfc,
-                pending: false,
-            });
+            let posting = merchant_posting(day, x.due, self.checking, x.amount, x.merchant, false);
+            self.ledger.post(posting);
         }
     }
 
@@ -671,10 +676,17 @@ const OVERDRAFT_SLACK: Cents = 100_00;
 /// bills not on a card, at their highest. An ACH debit posts on the business day on or after its
 /// due date; rent and bills due before the window are not in it, loan payments are.
 fn checking_bills_on(p: &Profile, w: &Window, date: NaiveDate) -> Cents {
-    // Whether a payment due on day `dom` of a month posts on `date`.
-    let posts = |dom: u32, m: Option<&Merchant>| match m {
-        Some(m) if !m.settles_on_business_days() => date.day() == dom,
-        _ => calendar::due_posting_on(date, dom).is_some_and(|due| m.is_none() || due >= w.start),
+    // Whether an ACH debit due on day `dom` of a month, on `from` or later, posts on `date`.
+    let ach = |dom: u32, from: NaiveDate| {
+        calendar::due_posting_on(date, dom).is_some_and(|due| due >= from)
+    };
+    // Whether a payment to `m` due on day `dom` of a month posts on `date`.
+    let posts = |dom: u32, m: &Merchant| {
+        if m.settles_on_business_days() {
+            ach(dom, w.start)
+        } else {
+            date.day() == dom
+        }
     };
     let rent = match &p.housing {
         Housing::Rent {
@@ -682,19 +694,19 @@ fn checking_bills_on(p: &Profile, w: &Window, date: NaiveDate) -> Cents {
             day,
             on_payday: false,
             landlord,
-        } if posts(*day, Some(landlord)) => *amount,
+        } if posts(*day, landlord) => *amount,
         _ => 0,
     };
     let loans: Cents = p
         .loans
         .iter()
-        .filter(|l| posts(l.due_day, None))
+        .filter(|l| ach(l.due_day, NaiveDate::MIN))
         .map(|l| l.payment)
         .sum();
     let bills: Cents = p
         .bills
         .iter()
-        .filter(|b| b.card.is_none() && posts(b.day, Some(b.merchant)))
+        .filter(|b| b.card.is_none() && posts(b.day, b.merchant))
         .map(|b| b.hi)
         .sum();
     rent + loans + bills
