@@ -839,34 +839,33 @@ def card_payment_pair(base: Base) -> tuple[dict[str, str], dict[str, str]]:
     raise LookupError("no card payment pair")
 
 
-def test_pairing_card_payment_missing_its_other_side(ed: Editor, base: Base) -> None:
-    out, inn = card_payment_pair(base)
-    ed.delete("transactions", inn["transaction_id"])
+def unpaired(
+    ed: Editor, gone: dict[str, str], left: dict[str, str], other: str
+) -> tuple[ssg.ValidationReport, ssg.Finding]:
+    """Deletes ``gone``, validates, and returns the report with its pairing finding on ``left``,
+    the side left without ``other``."""
+    ed.delete("transactions", gone["transaction_id"])
     r = ed.validate()
-    f = find(
+    return r, find(
         r,
         "pairing",
-        ed.where("transactions", out["transaction_id"]),
+        ed.where("transactions", left["transaction_id"]),
         "amount",
-        money(float(out["amount"])),
+        money(abs(float(left["amount"]))),
         table="transactions",
-        message=f"no matching a payment on a credit account of the same user on {out['date']}",
+        message=f"no matching {other} of the same user on {left['date']}",
     )
+
+
+def test_pairing_card_payment_missing_its_other_side(ed: Editor, base: Base) -> None:
+    out, inn = card_payment_pair(base)
+    r, f = unpaired(ed, inn, out, "a payment on a credit account")
     assert r.check("pairing").findings == (f,)
 
 
 def test_pairing_credit_side_alone(ed: Editor, base: Base) -> None:
     out, inn = card_payment_pair(base)
-    ed.delete("transactions", out["transaction_id"])
-    r = ed.validate()
-    find(
-        r,
-        "pairing",
-        ed.where("transactions", inn["transaction_id"]),
-        "amount",
-        money(-float(inn["amount"])),
-        message=f"no matching a debit from a depository account of the same user on {inn['date']}",
-    )
+    unpaired(ed, out, inn, "a debit from a depository account")
 
 
 def test_pairing_account_transfer_missing_its_other_side(ed: Editor, base: Base) -> None:
@@ -879,17 +878,7 @@ def test_pairing_account_transfer_missing_its_other_side(ed: Editor, base: Base)
         and t["user_id"] == out["user_id"]
         and t["date"] == out["date"]
     )
-    ed.delete("transactions", inn["transaction_id"])
-    r = ed.validate()
-    find(
-        r,
-        "pairing",
-        ed.where("transactions", out["transaction_id"]),
-        "amount",
-        money(float(out["amount"])),
-        table="transactions",
-        message=f"no matching a TRANSFER_IN_ACCOUNT_TRANSFER of the same user on {out['date']}",
-    )
+    unpaired(ed, inn, out, "a TRANSFER_IN_ACCOUNT_TRANSFER")
 
 
 # -- balance --------------------------------------------------------------------------------------
