@@ -95,7 +95,7 @@ impl Card {
             plan.issuer.to_uppercase(),
             mask
         ));
-        let plan_lead = plan.lead;
+        let pay_on = pay_day(statement.due, plan.lead);
         Card {
             carried: plan.carried_at_start,
             plan,
@@ -105,7 +105,7 @@ impl Card {
             cycle_sum: 0,
             cycle_days: 0,
             statement,
-            pay_on: pay_day(statement.due, plan_lead),
+            pay_on,
             first_pay_day: super::calendar::business_day_after(w.start),
             paid_since_statement: 0,
             due_checked: statement.due < w.start,

@@ -182,15 +182,7 @@ impl Loan {
     pub fn liability(&self, w: &Window, ledger: &Ledger) -> LoanLiability {
         // The first due date whose payment has not posted by the end (one due on the last
         // weekend posts after it).
-        let end = w.end();
-        let mut next_due = end
-            .with_day(self.plan.due_day)
-            .unwrap()
-            .checked_sub_months(Months::new(1))
-            .unwrap();
-        while calendar::business_day_after(next_due) <= end {
-            next_due = next_due.checked_add_months(Months::new(1)).unwrap();
-        }
+        let next_due = first_due_from(w.end() + Duration::days(1), self.plan.due_day);
         let last_due = self
             .opening
             .first_due
@@ -257,6 +249,10 @@ mod tests {
         assert_eq!(o.first_due, d(2025, 11, 28));
         // The last one before the window was due Wednesday, January 28, and posted that day.
         assert_eq!(o.last_payment.map(|p| p.0), Some(d(2026, 1, 28)));
+        // A window ending Saturday, November 1, 2025: the payment due that day posts Monday,
+        // after it, so it is the next one due ([`Loan::liability`]).
+        assert_eq!(first_due_from(d(2025, 11, 2), 1), d(2025, 11, 1));
+        assert_eq!(first_due_from(d(2025, 11, 1), 1), d(2025, 11, 1));
         // Due on the 25th (a Wednesday in February 2026): nothing crosses.
         assert_eq!(first_due_from(start, 25), d(2026, 3, 25));
         // A last payment due on a Sunday is reported on the Monday it posted.
