@@ -55,9 +55,41 @@ pub fn is_federal_holiday(d: NaiveDate) -> bool {
     }
 }
 
-/// Whether ACH settles on `d`: a weekday that is not a federal holiday.
+/// Whether ACH settles on `d`: a weekday that is not a federal holiday. Read from a table of
+/// [`TABLE_YEARS`] (built once from the rules), since the simulation asks for every day of every
+/// user; the rules decide outside it.
 pub fn is_business_day(d: NaiveDate) -> bool {
+    let (first, days, bits) = table();
+    match usize::try_from(d.num_days_from_ce() - first) {
+        Ok(i) if i < *days => bits[i / 64] >> (i % 64) & 1 == 1,
+        _ => by_rules(d),
+    }
+}
+
+fn by_rules(d: NaiveDate) -> bool {
     !matches!(d.weekday(), Weekday::Sat | Weekday::Sun) && !is_federal_holiday(d)
+}
+
+/// The years [`is_business_day`] looks up rather than computes: every date a configuration
+/// allows (2000-2100), with room for loan histories before the window.
+const TABLE_YEARS: std::ops::Range<i32> = 1950..2150;
+
+/// The table: January 1 of the first year (days from the common era), the days of
+/// [`TABLE_YEARS`], and one bit per day from that January 1, set on business days.
+fn table() -> &'static (i32, usize, Vec<u64>) {
+    static TABLE: std::sync::OnceLock<(i32, usize, Vec<u64>)> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let first = NaiveDate::from_ymd_opt(TABLE_YEARS.start, 1, 1).expect("a valid date");
+        let end = NaiveDate::from_ymd_opt(TABLE_YEARS.end, 1, 1).expect("a valid date");
+        let days = (end - first).num_days() as usize;
+        let mut bits = vec![0u64; days.div_ceil(64)];
+        for (i, d) in first.iter_days().take(days).enumerate() {
+            if by_rules(d) {
+                bits[i / 64] |= 1 << (i % 64);
+            }
+        }
+        (first.num_days_from_ce(), days, bits)
+    })
 }
 
 /// `d`, or the last business day before it.
@@ -160,6 +192,21 @@ mod tests {
                 "{h:?}"
             );
         }
+    }
+
+    #[test]
+    fn the_table_agrees_with_the_rules_and_ends_where_they_take_over() {
+        let first = d(TABLE_YEARS.start, 1, 1);
+        let end = d(TABLE_YEARS.end, 1, 1);
+        for day in d(TABLE_YEARS.start - 1, 12, 1).iter_days() {
+            if day > d(TABLE_YEARS.end, 1, 31) {
+                break;
+            }
+            assert_eq!(is_business_day(day), by_rules(day), "{day}");
+        }
+        assert_eq!(table().1, (end - first).num_days() as usize);
+        // The 2000-2100 window a configuration allows lies inside the table.
+        assert!(first < d(1999, 1, 1) && end > d(2101, 1, 1));
     }
 
     #[test]

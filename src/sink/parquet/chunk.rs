@@ -37,6 +37,9 @@ pub enum Values {
     /// `PLAIN` values of a required column, with the byte offset of every [`PAGE_ROWS`]-th value
     /// (where each page's values begin).
     Plain(Vec<u8>, Vec<usize>),
+    /// A required text key column: held as [`Values::Plain`] holds it, written
+    /// `DELTA_BYTE_ARRAY` and uncompressed ([`delta_byte_array`] says why).
+    Delta(Vec<u8>, Vec<usize>),
     /// A required boolean column.
     Bool(Vec<bool>),
 }
@@ -274,6 +277,80 @@ fn uleb128(mut v: u64, out: &mut Vec<u8>) {
     out.push(v as u8);
 }
 
+/// Appends the byte arrays of a page, held `PLAIN` (each with a 4-byte length), encoded
+/// `DELTA_BYTE_ARRAY`: the length of the prefix each value shares with the one before it, the
+/// lengths of the rest (both `DELTA_BINARY_PACKED`), then the rests. Ids are written in the
+/// order they sort, so about half of each (its prefix and the user's part) is the previous id's;
+/// the rest is random base-62 that snappy would not shrink, so the page stays uncompressed.
+pub fn delta_byte_array(plain: &[u8], out: &mut Vec<u8>) {
+    let (mut prefixes, mut lengths, mut rests) = (Vec::new(), Vec::new(), Vec::new());
+    let mut previous: &[u8] = &[];
+    let mut at = 0;
+    while at < plain.len() {
+        let len = u32::from_le_bytes(plain[at..at + 4].try_into().expect("4 bytes")) as usize;
+        let value = &plain[at + 4..at + 4 + len];
+        at += 4 + len;
+        let shared = previous
+            .iter()
+            .zip(value)
+            .take_while(|(a, b)| a == b)
+            .count();
+        prefixes.push(shared as i64);
+        lengths.push((len - shared) as i64);
+        rests.extend_from_slice(&value[shared..]);
+        previous = value;
+    }
+    delta_binary_packed(&prefixes, out);
+    delta_binary_packed(&lengths, out);
+    out.extend_from_slice(&rests);
+}
+
+/// Values per block and miniblocks per block of [`delta_binary_packed`] (the parquet crate's
+/// choice for 32-bit values).
+const DELTA_BLOCK: usize = 128;
+const DELTA_MINIBLOCKS: usize = 4;
+
+/// Appends `values` in Parquet's `DELTA_BINARY_PACKED` encoding: a header (block size,
+/// miniblocks per block, value count, first value), then per block of 128 differences between
+/// neighbours their minimum and, per miniblock of 32, the differences less that minimum
+/// bit-packed at the miniblock's width. A last miniblock is padded to 32 values; miniblocks
+/// after the last value keep their width byte (0) and have no body.
+pub fn delta_binary_packed(values: &[i64], out: &mut Vec<u8>) {
+    uleb128(DELTA_BLOCK as u64, out);
+    uleb128(DELTA_MINIBLOCKS as u64, out);
+    uleb128(values.len() as u64, out);
+    uleb128(zigzag(values.first().copied().unwrap_or(0)), out);
+    let deltas: Vec<i64> = values.windows(2).map(|w| w[1].wrapping_sub(w[0])).collect();
+    let per_mini = DELTA_BLOCK / DELTA_MINIBLOCKS;
+    for block in deltas.chunks(DELTA_BLOCK) {
+        let min = *block.iter().min().expect("a block has a value");
+        uleb128(zigzag(min), out);
+        let mut widths = [0u8; DELTA_MINIBLOCKS];
+        for (w, mini) in widths.iter_mut().zip(block.chunks(per_mini)) {
+            let max = mini.iter().map(|d| d.wrapping_sub(min) as u64).max();
+            *w = (64 - max.unwrap_or(0).leading_zeros()) as u8;
+        }
+        out.extend_from_slice(&widths);
+        for (&width, mini) in widths.iter().zip(block.chunks(per_mini)) {
+            let (mut acc, mut bits) = (0u128, 0u32);
+            for k in 0..per_mini {
+                let v = mini.get(k).map_or(0, |d| d.wrapping_sub(min) as u64);
+                acc |= (v as u128) << bits;
+                bits += width as u32;
+                while bits >= 8 {
+                    out.push(acc as u8);
+                    acc >>= 8;
+                    bits -= 8;
+                }
+            }
+        }
+    }
+}
+
+fn zigzag(v: i64) -> u64 {
+    ((v << 1) ^ (v >> 63)) as u64
+}
+
 /// Encodes one column chunk of `rows` rows. `defined` has one entry per row for a nullable
 /// column (false = null) and is empty for a required one.
 pub fn finish(
@@ -290,11 +367,18 @@ pub fn finish(
             descr.name()
         )));
     }
+    let compression = match values {
+        Values::Delta(..) => Compression::UNCOMPRESSED,
+        _ => Compression::SNAPPY,
+    };
     let mut snappy = snap::raw::Encoder::new();
     let mut squeeze = |raw: &[u8]| -> Result<Vec<u8>> {
-        snappy
-            .compress_vec(raw)
-            .map_err(|e| ParquetError::External(Box::new(e)))
+        match compression {
+            Compression::UNCOMPRESSED => Ok(raw.to_vec()),
+            _ => snappy
+                .compress_vec(raw)
+                .map_err(|e| ParquetError::External(Box::new(e))),
+        }
     };
     // The compressed pages with their uncompressed sizes, all made before any is written, so
     // the chunk's buffer is allocated once at its size: a buffer grown page by page copied each
@@ -313,6 +397,7 @@ pub fn finish(
             Encoding::RLE_DICTIONARY
         }
         Values::Plain(..) | Values::Bool(_) => Encoding::PLAIN,
+        Values::Delta(..) => Encoding::DELTA_BYTE_ARRAY,
     };
 
     let mut value_at = 0usize;
@@ -337,10 +422,13 @@ pub fn finish(
                 raw.push(width);
                 rle_hybrid(&indices[value_at..value_at + count], width, &mut raw);
             }
-            Values::Plain(buf, starts) => {
+            Values::Plain(buf, starts) | Values::Delta(buf, starts) => {
                 let from = starts[p];
                 let to = starts.get(p + 1).copied().unwrap_or(buf.len());
-                raw.extend_from_slice(&buf[from..to]);
+                match values {
+                    Values::Delta(..) => delta_byte_array(&buf[from..to], &mut raw),
+                    _ => raw.extend_from_slice(&buf[from..to]),
+                }
             }
             Values::Bool(bits) => {
                 let page = &bits[value_at..value_at + count];
@@ -427,12 +515,14 @@ pub fn finish(
                 .with_backwards_compatible_min_max(true),
         )),
     };
-    let mut encodings = vec![Encoding::PLAIN, Encoding::RLE];
-    if value_encoding == Encoding::RLE_DICTIONARY {
-        encodings.push(Encoding::RLE_DICTIONARY);
-    }
+    // As the Arrow writer lists them: PLAIN for a dictionary page or plain values.
+    let encodings = match value_encoding {
+        Encoding::RLE_DICTIONARY => vec![Encoding::PLAIN, Encoding::RLE, value_encoding],
+        Encoding::PLAIN => vec![Encoding::PLAIN, Encoding::RLE],
+        _ => vec![Encoding::RLE, value_encoding],
+    };
     let mut meta = ColumnChunkMetaData::builder(descr.clone())
-        .set_compression(Compression::SNAPPY)
+        .set_compression(compression)
         .set_encodings_mask(EncodingMask::new_from_encodings(encodings.iter()))
         .set_page_encoding_stats(encoding_stats)
         .set_total_compressed_size(compressed as i64)
@@ -501,6 +591,118 @@ mod tests {
         assert!(b.is_empty(), "trailing bytes");
         out.truncate(n);
         out
+    }
+
+    fn uleb(b: &mut &[u8]) -> u64 {
+        let (mut v, mut shift) = (0u64, 0);
+        loop {
+            let byte = b[0];
+            *b = &b[1..];
+            v |= ((byte & 0x7f) as u64) << shift;
+            shift += 7;
+            if byte < 0x80 {
+                return v;
+            }
+        }
+    }
+
+    fn unzigzag(v: u64) -> i64 {
+        ((v >> 1) as i64) ^ -((v & 1) as i64)
+    }
+
+    /// `DELTA_BINARY_PACKED`, decoded as the format's specification reads it; the bytes after.
+    fn decode_delta(mut b: &[u8]) -> (Vec<i64>, &[u8]) {
+        let block = uleb(&mut b) as usize;
+        let minis = uleb(&mut b) as usize;
+        let n = uleb(&mut b) as usize;
+        let mut out = vec![unzigzag(uleb(&mut b))];
+        while out.len() < n {
+            let min = unzigzag(uleb(&mut b));
+            let widths = b[..minis].to_vec();
+            b = &b[minis..];
+            for w in widths {
+                if out.len() == n {
+                    break;
+                }
+                let w = w as usize;
+                for k in 0..block / minis {
+                    let mut v = 0u64;
+                    for j in 0..w {
+                        let bit = k * w + j;
+                        v |= (((b[bit / 8] >> (bit % 8)) & 1) as u64) << j;
+                    }
+                    if out.len() < n {
+                        let prev = *out.last().unwrap();
+                        out.push(prev.wrapping_add(min.wrapping_add(v as i64)));
+                    }
+                }
+                b = &b[block / minis * w / 8..];
+            }
+        }
+        out.truncate(n);
+        (out, b)
+    }
+
+    #[test]
+    fn delta_binary_packed_decodes_to_its_values() {
+        let cases: Vec<Vec<i64>> = vec![
+            vec![],
+            vec![7],
+            vec![3, 3],
+            (0..129).collect(),
+            (0..1_000).map(|i| (i * 7919) % 1000 - 500).collect(),
+            (0..300)
+                .map(|i| if i % 2 == 0 { i64::MIN } else { i64::MAX })
+                .collect(),
+            vec![13; 33],
+            (0..161).map(|i| 10 + i % 4).collect(),
+        ];
+        for values in cases {
+            let mut out = Vec::new();
+            delta_binary_packed(&values, &mut out);
+            let (got, rest) = decode_delta(&out);
+            assert_eq!(got, values);
+            assert!(
+                rest.is_empty(),
+                "trailing bytes after {} values",
+                values.len()
+            );
+        }
+        // 161 values: a header (128, 4, 161 and 10 take 2, 1, 2 and 1 bytes), a full block and
+        // a block of 32 differences. The differences are +1 +1 +1 -3, so each block's minimum
+        // is -3 (1 byte), its widths 4 bytes, and a miniblock 32 values of 3 bits; the second
+        // block's three widths after its one miniblock are 0, without bodies.
+        let mut out = Vec::new();
+        delta_binary_packed(&(0..161).map(|i| 10 + i % 4).collect::<Vec<_>>(), &mut out);
+        assert_eq!(out.len(), 6 + (1 + 4 + 4 * 12) + (1 + 4 + 12));
+        assert_eq!(out[6 + 53 + 1..6 + 53 + 5], [3, 0, 0, 0]);
+    }
+
+    #[test]
+    fn delta_byte_array_keeps_only_what_differs_from_the_value_before() {
+        let values: [&[u8]; 5] = [b"txn_0001a", b"txn_0001b", b"txn_0002zz", b"", b"acc"];
+        let mut plain = Vec::new();
+        for v in values {
+            plain.extend_from_slice(&(v.len() as u32).to_le_bytes());
+            plain.extend_from_slice(v);
+        }
+        let mut out = Vec::new();
+        delta_byte_array(&plain, &mut out);
+        let (prefixes, rest) = decode_delta(&out);
+        let (lengths, rest) = decode_delta(rest);
+        assert_eq!(prefixes, [0, 8, 7, 0, 0]);
+        assert_eq!(lengths, [9, 1, 3, 0, 3]);
+        assert_eq!(rest, b"txn_0001ab2zzacc");
+        // Decoded back: each prefix taken from the value before.
+        let (mut at, mut previous, mut decoded) = (0, Vec::new(), Vec::new());
+        for (p, l) in prefixes.iter().zip(&lengths) {
+            let mut v = previous[..*p as usize].to_vec();
+            v.extend_from_slice(&rest[at..at + *l as usize]);
+            at += *l as usize;
+            decoded.push(v.clone());
+            previous = v;
+        }
+        assert_eq!(decoded, values.map(|v| v.to_vec()));
     }
 
     #[test]

@@ -29,7 +29,7 @@ use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use chrono::Datelike;
 use parquet::arrow::arrow_writer::{compute_leaves, ArrowColumnWriter, ArrowRowGroupWriterFactory};
 use parquet::arrow::ArrowWriter;
-use parquet::basic::Compression;
+use parquet::basic::{Compression, Encoding};
 use parquet::errors::ParquetError;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::file::writer::SerializedFileWriter;
@@ -107,6 +107,13 @@ pub fn properties(
         }
         if c.ty == ColType::Text && !keys.contains(&c.name) {
             b = b.set_column_statistics_enabled(ColumnPath::from(c.name), EnabledStatistics::None);
+        }
+        // A key without a dictionary (an id: a shared prefix, then random base-62) is written
+        // DELTA_BYTE_ARRAY and uncompressed ([`chunk::delta_byte_array`]).
+        if c.ty == ColType::Text && !dictionary && keys.contains(&c.name) {
+            b = b
+                .set_column_encoding(ColumnPath::from(c.name), Encoding::DELTA_BYTE_ARRAY)
+                .set_column_compression(ColumnPath::from(c.name), Compression::UNCOMPRESSED);
         }
     }
     b.build()

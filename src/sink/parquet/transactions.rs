@@ -89,7 +89,8 @@ struct Col {
 impl Col {
     fn new(kind: Kind, descr: ColumnDescPtr) -> Col {
         let values = match kind {
-            Kind::Id | Kind::Amount => Values::Plain(Vec::new(), Vec::new()),
+            Kind::Id => Values::Delta(Vec::new(), Vec::new()),
+            Kind::Amount => Values::Plain(Vec::new(), Vec::new()),
             Kind::Pending => Values::Bool(Vec::new()),
             Kind::Date | Kind::AuthorizedDate => Values::Dict(Dict::int32(), Vec::new()),
             _ => Values::Dict(Dict::text(), Vec::new()),
@@ -113,7 +114,7 @@ impl Col {
 
     /// The start of a page of `PLAIN` values, if the next row begins one.
     fn plain(&mut self) -> &mut Vec<u8> {
-        let Values::Plain(buf, starts) = &mut self.values else {
+        let (Values::Plain(buf, starts) | Values::Delta(buf, starts)) = &mut self.values else {
             unreachable!("a plain column")
         };
         if self.rows % PAGE_ROWS == 0 {
@@ -141,8 +142,8 @@ impl Col {
         let at = buf.len();
         buf.extend_from_slice(TRANSACTION_ID_PREFIX.as_bytes());
         buf.extend_from_slice(tail.as_bytes());
-        let Values::Plain(buf, _) = &self.values else {
-            unreachable!("a plain column")
+        let Values::Delta(buf, _) = &self.values else {
+            unreachable!("the id column")
         };
         let id = &buf[at..];
         match &mut self.id_range {
@@ -279,7 +280,7 @@ impl Col {
                 d.clear();
                 indices.clear();
             }
-            Values::Plain(buf, starts) => {
+            Values::Plain(buf, starts) | Values::Delta(buf, starts) => {
                 buf.clear();
                 starts.clear();
             }
@@ -587,7 +588,12 @@ mod tests {
                         cb.dictionary_page_offset().is_some(),
                         "dictionary of {name}"
                     );
-                    assert_eq!(ca.compression(), cb.compression());
+                    assert_eq!(ca.compression(), cb.compression(), "compression of {name}");
+                    assert_eq!(
+                        ca.encodings().collect::<Vec<_>>(),
+                        cb.encodings().collect::<Vec<_>>(),
+                        "encodings of {name}"
+                    );
                     assert_eq!(ca.num_values(), cb.num_values());
                 }
             }
