@@ -3,6 +3,7 @@
 //! the five files are written side by side as chunks of users arrive.
 
 use super::manifest::HashingWriter;
+use super::out_file::OutFile;
 use super::{Staged, Writer};
 use crate::detect::Detection;
 use crate::error::{Error, Result};
@@ -14,7 +15,7 @@ use std::path::{Path, PathBuf};
 /// The `csv/` folder being written.
 pub struct CsvWriter {
     staged: Staged,
-    files: Vec<(PathBuf, ::csv::Writer<HashingWriter<File>>)>,
+    files: Vec<(PathBuf, ::csv::Writer<HashingWriter<OutFile>>)>,
     fields: Vec<String>,
 }
 
@@ -35,7 +36,7 @@ impl CsvWriter {
                 File::create(staged.path().join(&name)).map_err(|e| Error::output(&shown, e))?;
             let mut w = ::csv::WriterBuilder::new()
                 .buffer_capacity(1 << 20)
-                .from_writer(HashingWriter::new(file));
+                .from_writer(HashingWriter::new(OutFile::new(file)));
             w.write_record(table.columns().iter().map(|c| c.name))
                 .map_err(|e| Error::output(&shown, e))?;
             files.push((shown, w));

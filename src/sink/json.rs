@@ -4,6 +4,7 @@
 //! Serialized straight from borrowed structs (no intermediate JSON tree).
 
 use super::manifest::HashingWriter;
+use super::out_file::OutFile;
 use super::{Run, Staged, Writer};
 use crate::detect::Detection;
 use crate::error::{Error, Result};
@@ -291,7 +292,7 @@ pub fn user_value(u: &UserData) -> Value {
 pub struct JsonWriter {
     staged: Staged,
     shown: PathBuf,
-    w: std::io::BufWriter<HashingWriter<std::fs::File>>,
+    w: std::io::BufWriter<HashingWriter<OutFile>>,
     first: bool,
 }
 
@@ -301,7 +302,8 @@ impl JsonWriter {
         let staged = Staged::new(path, overwrite)?;
         let err = |e: std::io::Error| Error::output(path, e);
         let file = std::fs::File::create(staged.path()).map_err(err)?;
-        let mut w = std::io::BufWriter::with_capacity(1 << 20, HashingWriter::new(file));
+        let mut w =
+            std::io::BufWriter::with_capacity(1 << 20, HashingWriter::new(OutFile::new(file)));
         let c = run.config;
         let mut head = json!({
             "generator": "spendsense-gen",

@@ -12,6 +12,7 @@ pub mod csv;
 pub mod detection;
 pub mod json;
 pub mod manifest;
+pub mod out_file;
 pub mod parquet;
 pub mod plaid;
 pub mod plaid_sandbox;

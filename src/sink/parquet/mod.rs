@@ -14,6 +14,7 @@ mod chunk;
 mod transactions;
 
 use super::manifest::{FileHash, HashingWriter};
+use super::out_file::OutFile;
 use super::{Check, Staged, Writer, CHECK_EVERY};
 use crate::detect::features::{for_each_row, FeatureTable};
 use crate::detect::Detection;
@@ -191,7 +192,7 @@ pub struct TableWriter {
     schema: SchemaRef,
     builders: Vec<Builder>,
     pending: usize,
-    file: SerializedFileWriter<HashingWriter<File>>,
+    file: SerializedFileWriter<HashingWriter<OutFile>>,
     factory: ArrowRowGroupWriterFactory,
     /// The open row group's column writers, one per column.
     columns: Vec<ArrowColumnWriter>,
@@ -212,7 +213,7 @@ impl TableWriter {
         group_limit: usize,
     ) -> Result<TableWriter> {
         let err = |e: &dyn std::fmt::Display| Error::output(shown, e);
-        let f = HashingWriter::new(File::create(file).map_err(|e| err(&e))?);
+        let f = HashingWriter::new(OutFile::new(File::create(file).map_err(|e| err(&e))?));
         let schema = schema(cols);
         let props = properties(cols, free_text, keys, group_limit);
         // The ArrowWriter records the Arrow schema in the footer's metadata; its lower half

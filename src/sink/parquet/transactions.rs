@@ -8,6 +8,7 @@ use super::{properties, schema, TRANSACTION_ROW_GROUP_ROWS};
 use crate::error::{Error, Result};
 use crate::model::{Transaction, UserData, TRANSACTION_ID_PREFIX};
 use crate::sink::manifest::{FileHash, HashingWriter};
+use crate::sink::out_file::OutFile;
 use crate::tables::Table;
 use parquet::arrow::ArrowWriter;
 use parquet::errors::ParquetError;
@@ -355,14 +356,14 @@ pub struct TransactionsFile {
 struct Appender {
     shown: PathBuf,
     /// The file, until the first row groups decide where it is written from.
-    file: Option<SerializedFileWriter<HashingWriter<File>>>,
+    file: Option<SerializedFileWriter<HashingWriter<OutFile>>>,
     to: Option<std::sync::mpsc::SyncSender<Vec<Vec<Chunk>>>>,
     thread: Option<std::thread::JoinHandle<Result<FileHash>>>,
 }
 
 /// Appends the row groups whose chunks `chunks` holds (per column, in order).
 fn append_groups(
-    file: &mut SerializedFileWriter<HashingWriter<File>>,
+    file: &mut SerializedFileWriter<HashingWriter<OutFile>>,
     chunks: Vec<Vec<Chunk>>,
     shown: &Path,
 ) -> Result<()> {
@@ -381,14 +382,17 @@ fn append_groups(
 }
 
 /// Writes the footer and closes the file; its hash under its final name.
-fn close_file(file: SerializedFileWriter<HashingWriter<File>>, shown: &Path) -> Result<FileHash> {
+fn close_file(
+    file: SerializedFileWriter<HashingWriter<OutFile>>,
+    shown: &Path,
+) -> Result<FileHash> {
     let mut w = file.into_inner().map_err(|e| Error::output(shown, e))?;
     w.flush().map_err(|e| Error::output(shown, e))?;
     Ok(w.finish(shown).1)
 }
 
 impl Appender {
-    fn new(file: SerializedFileWriter<HashingWriter<File>>, shown: PathBuf) -> Appender {
+    fn new(file: SerializedFileWriter<HashingWriter<OutFile>>, shown: PathBuf) -> Appender {
         Appender {
             shown,
             file: Some(file),
@@ -470,7 +474,7 @@ impl TransactionsFile {
         let err = |e: &dyn std::fmt::Display| Error::output(shown, e);
         let table = Table::Transactions;
         let cols = table.columns();
-        let f = HashingWriter::new(File::create(file).map_err(|e| err(&e))?);
+        let f = HashingWriter::new(OutFile::new(File::create(file).map_err(|e| err(&e))?));
         let props = properties(
             cols,
             super::plain_columns(table),
