@@ -78,12 +78,18 @@ pub fn sha256_file(path: &Path) -> Result<String> {
     let mut f = std::fs::File::open(path).map_err(|e| Error::output(path, e))?;
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
+    let (mut read, mut forgotten) = (0u64, 0u64);
     loop {
         let n = f.read(&mut buf).map_err(|e| Error::output(path, e))?;
         if n == 0 {
             break;
         }
         h.update(&buf[..n]);
+        read += n as u64;
+        if read - forgotten >= super::out_file::WINDOW {
+            super::out_file::forget(&f, forgotten, read - forgotten);
+            forgotten = read;
+        }
     }
     Ok(hex(&h.finalize()))
 }

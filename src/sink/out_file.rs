@@ -91,6 +91,46 @@ impl Write for OutFile {
     }
 }
 
+/// For a file written anywhere rather than front to back (a database): waits for the writeback
+/// the last call started, drops the file's pages that are on disk from the page cache, and starts
+/// the writeback of the rest. Called between batches of writes, it keeps about one batch of the
+/// file cached. Advice, as in [`OutFile`]; Linux only.
+pub fn shed(file: &File) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        let fd = file.as_raw_fd();
+        // SAFETY: as in `OutFile::behind`. Offset 0 and length 0 mean the whole file.
+        unsafe {
+            libc::sync_file_range(fd, 0, 0, libc::SYNC_FILE_RANGE_WAIT_BEFORE);
+            libc::posix_fadvise(fd, 0, 0, libc::POSIX_FADV_DONTNEED);
+            libc::sync_file_range(fd, 0, 0, libc::SYNC_FILE_RANGE_WRITE);
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = file;
+}
+
+/// Drops `len` bytes from `from` of a file being read front to back (and not written) from the
+/// page cache: [`OutFile`]'s reason, for reading a file back to hash it. Linux only.
+pub fn forget(file: &File, from: u64, len: u64) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        // SAFETY: as in `OutFile::behind`.
+        unsafe {
+            libc::posix_fadvise(
+                file.as_raw_fd(),
+                from as libc::off64_t,
+                len as libc::off64_t,
+                libc::POSIX_FADV_DONTNEED,
+            );
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = (file, from, len);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
