@@ -255,16 +255,23 @@ fn bit_packed<T: Copy + Into<u32>>(values: &[T], width: u8, out: &mut Vec<u8>) {
     for part in values.chunks(63 * 8) {
         let groups = part.len().div_ceil(8);
         uleb128(((groups as u64) << 1) | 1, out);
-        let (mut acc, mut bits) = (0u64, 0u32);
-        for k in 0..groups * 8 {
-            let v: u32 = part.get(k).map_or(0, |v| (*v).into());
-            acc |= (v as u64) << bits;
-            bits += width as u32;
-            while bits >= 8 {
-                out.push(acc as u8);
-                acc >>= 8;
-                bits -= 8;
-            }
+        let values = (0..groups * 8).map(|k| part.get(k).map_or(0, |v| (*v).into() as u64));
+        pack_bits(values, width, out);
+    }
+}
+
+/// Appends `values`, `width` bits each, least significant bit first (Parquet's bit-packing,
+/// for the hybrid encoding and for `DELTA_BINARY_PACKED`'s miniblocks); the caller pads them to
+/// a whole number of bytes.
+fn pack_bits(values: impl Iterator<Item = u64>, width: u8, out: &mut Vec<u8>) {
+    let (mut acc, mut bits) = (0u128, 0u32);
+    for v in values {
+        acc |= (v as u128) << bits;
+        bits += width as u32;
+        while bits >= 8 {
+            out.push(acc as u8);
+            acc >>= 8;
+            bits -= 8;
         }
     }
 }
@@ -332,17 +339,9 @@ pub fn delta_binary_packed(values: &[i64], out: &mut Vec<u8>) {
         }
         out.extend_from_slice(&widths);
         for (&width, mini) in widths.iter().zip(block.chunks(per_mini)) {
-            let (mut acc, mut bits) = (0u128, 0u32);
-            for k in 0..per_mini {
-                let v = mini.get(k).map_or(0, |d| d.wrapping_sub(min) as u64);
-                acc |= (v as u128) << bits;
-                bits += width as u32;
-                while bits >= 8 {
-                    out.push(acc as u8);
-                    acc >>= 8;
-                    bits -= 8;
-                }
-            }
+            let values =
+                (0..per_mini).map(|k| mini.get(k).map_or(0, |d| d.wrapping_sub(min) as u64));
+            pack_bits(values, width, out);
         }
     }
 }
