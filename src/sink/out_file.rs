@@ -39,39 +39,14 @@ impl OutFile {
     /// before it to reach the disk and drops it from the page cache. Both calls are advice: a
     /// file system without them (tmpfs) just keeps the pages, and a failed write still fails
     /// where it always did (a later `write`, or never, as without this).
-    #[cfg(target_os = "linux")]
     fn behind(&mut self) {
-        use std::os::fd::AsRawFd;
-        let fd = self.file.as_raw_fd();
-        let off = |v: u64| v as libc::off64_t;
-        // SAFETY: `fd` is this open file's descriptor for the duration of the calls, and
-        // neither call touches memory of this process.
-        unsafe {
-            libc::sync_file_range(
-                fd,
-                off(self.started),
-                off(self.written - self.started),
-                libc::SYNC_FILE_RANGE_WRITE,
-            );
-            if self.started > self.dropped {
-                let (from, len) = (off(self.dropped), off(self.started - self.dropped));
-                libc::sync_file_range(
-                    fd,
-                    from,
-                    len,
-                    libc::SYNC_FILE_RANGE_WAIT_BEFORE
-                        | libc::SYNC_FILE_RANGE_WRITE
-                        | libc::SYNC_FILE_RANGE_WAIT_AFTER,
-                );
-                libc::posix_fadvise(fd, from, len, libc::POSIX_FADV_DONTNEED);
-                self.dropped = self.started;
-            }
+        sync_range(&self.file, self.started, self.written - self.started, WRITE);
+        if self.started > self.dropped {
+            let (from, len) = (self.dropped, self.started - self.dropped);
+            sync_range(&self.file, from, len, WAIT_BEFORE | WRITE | WAIT_AFTER);
+            forget(&self.file, from, len);
+            self.dropped = self.started;
         }
-        self.started = self.written;
-    }
-
-    #[cfg(not(target_os = "linux"))]
-    fn behind(&mut self) {
         self.started = self.written;
     }
 }
@@ -91,44 +66,57 @@ impl Write for OutFile {
     }
 }
 
+#[cfg(target_os = "linux")]
+use libc::{
+    SYNC_FILE_RANGE_WAIT_AFTER as WAIT_AFTER, SYNC_FILE_RANGE_WAIT_BEFORE as WAIT_BEFORE,
+    SYNC_FILE_RANGE_WRITE as WRITE,
+};
+/// `sync_file_range`'s flags, which mean nothing elsewhere.
+#[cfg(not(target_os = "linux"))]
+const WAIT_BEFORE: u32 = 0;
+#[cfg(not(target_os = "linux"))]
+const WRITE: u32 = 0;
+#[cfg(not(target_os = "linux"))]
+const WAIT_AFTER: u32 = 0;
+
 /// For a file written anywhere rather than front to back (a database): waits for the writeback
 /// the last call started, drops the file's pages that are on disk from the page cache, and starts
 /// the writeback of the rest. Called between batches of writes, it keeps about one batch of the
-/// file cached. Advice, as in [`OutFile`]; Linux only.
+/// file cached. Advice, as in [`OutFile`]; Linux only. Offset 0 and length 0 mean the whole file.
 pub fn shed(file: &File) {
-    #[cfg(target_os = "linux")]
-    {
-        use std::os::fd::AsRawFd;
-        let fd = file.as_raw_fd();
-        // SAFETY: as in `OutFile::behind`. Offset 0 and length 0 mean the whole file.
-        unsafe {
-            libc::sync_file_range(fd, 0, 0, libc::SYNC_FILE_RANGE_WAIT_BEFORE);
-            libc::posix_fadvise(fd, 0, 0, libc::POSIX_FADV_DONTNEED);
-            libc::sync_file_range(fd, 0, 0, libc::SYNC_FILE_RANGE_WRITE);
-        }
-    }
-    #[cfg(not(target_os = "linux"))]
-    let _ = file;
+    sync_range(file, 0, 0, WAIT_BEFORE);
+    forget(file, 0, 0);
+    sync_range(file, 0, 0, WRITE);
 }
 
-/// Drops `len` bytes from `from` of a file being read front to back (and not written) from the
-/// page cache: [`OutFile`]'s reason, for reading a file back to hash it. Linux only.
+/// Drops `len` bytes from `from` of a file from the page cache, where they are on disk (those
+/// still to be written stay): [`OutFile`]'s reason, also for reading a file back to hash it.
+/// Linux only.
 pub fn forget(file: &File, from: u64, len: u64) {
     #[cfg(target_os = "linux")]
     {
         use std::os::fd::AsRawFd;
-        // SAFETY: as in `OutFile::behind`.
-        unsafe {
-            libc::posix_fadvise(
-                file.as_raw_fd(),
-                from as libc::off64_t,
-                len as libc::off64_t,
-                libc::POSIX_FADV_DONTNEED,
-            );
-        }
+        let (from, len) = (from as libc::off64_t, len as libc::off64_t);
+        // SAFETY: the descriptor is `file`'s, open for the duration of the call, which touches
+        // no memory of this process.
+        unsafe { libc::posix_fadvise(file.as_raw_fd(), from, len, libc::POSIX_FADV_DONTNEED) };
     }
     #[cfg(not(target_os = "linux"))]
     let _ = (file, from, len);
+}
+
+/// `sync_file_range` on `len` bytes from `from` with `flags` (`WAIT_BEFORE`, `WRITE`,
+/// `WAIT_AFTER`). Linux only.
+fn sync_range(file: &File, from: u64, len: u64, flags: u32) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        let (from, len) = (from as libc::off64_t, len as libc::off64_t);
+        // SAFETY: as in `forget`.
+        unsafe { libc::sync_file_range(file.as_raw_fd(), from, len, flags) };
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = (file, from, len, flags);
 }
 
 #[cfg(test)]
