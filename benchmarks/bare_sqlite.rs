@@ -30,77 +30,15 @@
 //! Prints a table; with `--json` also one JSON line at the end (read by bench_generate.py).
 //! Nothing is asserted.
 
-use rusqlite::types::{ToSqlOutput, Value as SqlValue, ValueRef};
-use rusqlite::{Connection, ToSql};
+use rusqlite::Connection;
 use spendsense_gen::sink::sqlite::{create_sql, index_sql};
-use spendsense_gen::tables::{for_each_row, Table, Value};
+use spendsense_gen::tables::Table;
 use spendsense_gen::{generate, Config, Dataset};
-use std::borrow::Cow;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-/// A value ready to bind: text borrowed from the dataset where it can be, dates pre-formatted.
-enum Cell<'a> {
-    Null,
-    Int(i64),
-    Real(f64),
-    Text(Cow<'a, str>),
-    Date([u8; 10]),
-}
-
-impl<'a> Cell<'a> {
-    fn of(v: &Value<'a>) -> Cell<'a> {
-        match v {
-            Value::Null => Cell::Null,
-            Value::Text(s) => Cell::Text(s.clone()),
-            Value::Int(i) => Cell::Int(*i),
-            Value::Money(c) => Cell::Real(*c as f64 / 100.0),
-            Value::Float(f) => Cell::Real(*f),
-            Value::Bool(b) => Cell::Int(*b as i64),
-            Value::Date(d) => {
-                let mut buf = [0u8; 10];
-                write!(&mut buf[..], "{}", d.format("%Y-%m-%d")).expect("a date is 10 bytes");
-                Cell::Date(buf)
-            }
-        }
-    }
-}
-
-impl ToSql for Cell<'_> {
-    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        Ok(match self {
-            Cell::Null => ToSqlOutput::Borrowed(ValueRef::Null),
-            Cell::Int(i) => ToSqlOutput::Owned(SqlValue::Integer(*i)),
-            Cell::Real(f) => ToSqlOutput::Owned(SqlValue::Real(*f)),
-            Cell::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
-            Cell::Date(d) => ToSqlOutput::Borrowed(ValueRef::Text(d)),
-        })
-    }
-}
-
-/// Every row of `table`, flattened (row-major).
-fn cells(ds: &Dataset, table: Table) -> Vec<Cell<'_>> {
-    let rows: usize = ds.users.iter().map(|u| table.row_count(u)).sum();
-    let mut out = Vec::with_capacity(rows * table.columns().len());
-    for u in &ds.users {
-        for_each_row(table, u, &mut |row| out.extend(row.iter().map(Cell::of)));
-    }
-    out
-}
-
-/// Same columns and declared types as the sink, without keys.
-fn plain_create_sql(table: Table) -> String {
-    let cols: Vec<String> = table
-        .columns()
-        .iter()
-        .map(|c| {
-            let null = if c.nullable { "" } else { " NOT NULL" };
-            format!("{} {}{null}", c.name, c.ty.sql())
-        })
-        .collect();
-    format!("CREATE TABLE {} ({})", table.name(), cols.join(", "))
-}
+mod cells;
+use cells::{cells, plain_create_sql};
 
 #[derive(Clone, Copy, PartialEq)]
 enum Variant {
@@ -178,7 +116,7 @@ fn bare_load(
     let tx = conn.transaction()?;
     timed += t.elapsed();
     for table in Table::ALL {
-        let data = cells(ds, table);
+        let data = cells(&ds.users, table);
         let n = table.columns().len();
         let t = Instant::now();
         tx.execute_batch(&variant.create_sql(table))?;
@@ -301,7 +239,7 @@ fn main() {
     let total: usize = rows.iter().map(|r| r.1).sum();
     let t = Instant::now();
     for table in Table::ALL {
-        drop(cells(&ds, table));
+        drop(cells(&ds.users, table));
     }
     let convert_s = t.elapsed().as_secs_f64();
 
