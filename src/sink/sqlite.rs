@@ -1,9 +1,10 @@
 //! SQLite: the five tables with primary keys, declared foreign keys, and indexes on transactions
-//! (user_id, date) and (account_id). Loaded in one transaction with prepared statements; indexes
-//! are built after the load, and every foreign key must be satisfied ([`dangling_references`])
-//! before the file is renamed into place. The detector's `persona_assignments` table (declared in
-//! `detect::features`) is written in the same transaction, chunk by chunk; [`add_feature_table`]
-//! adds it to an existing database instead.
+//! (user_id, date) and (account_id). Loaded in one transaction with prepared statements into
+//! tables whose indexes already exist; every foreign key of each chunk's rows must be satisfied
+//! ([`ChunkKeys`]) before the next chunk, and the file is renamed into place only when all are.
+//! The detector's `persona_assignments` table (declared in `detect::features`) is written in the
+//! same transaction, chunk by chunk; [`add_feature_table`] adds it to an existing database
+//! instead.
 
 use super::manifest::FileHash;
 use super::out_file;
@@ -49,26 +50,88 @@ impl TransactionId {
     }
 }
 
-/// Binds `row` to the `INSERT` statement `stmt` (one value per column; `first`, if given, in
-/// place of the first) and runs it. Dates are bound from a buffer on the stack:
+/// Rows bound to one `INSERT` statement of the load: SQLite runs one statement of many rows
+/// faster than as many statements of one row (`benchmarks/README.md`). Must stay under SQLite's
+/// limit of 32,766 parameters with the widest table.
+const ROWS_PER_INSERT: usize = 64;
+
+/// Binds `row` to the parameters of `stmt` after the first `offset` (one value per column;
+/// `first`, if given, in place of the first). Dates are bound from a buffer on the stack:
 /// [`Value::to_sql`] would allocate a string for each.
-fn insert_row(
+fn bind_row(
     stmt: &mut rusqlite::Statement<'_>,
+    offset: usize,
     row: &[Value<'_>],
     first: Option<&str>,
 ) -> rusqlite::Result<()> {
     for (i, v) in row.iter().enumerate() {
+        let at = offset + i + 1;
         match v {
-            _ if i == 0 && first.is_some() => stmt.raw_bind_parameter(1, first)?,
+            _ if i == 0 && first.is_some() => stmt.raw_bind_parameter(at, first)?,
             Value::Date(d) => {
                 let b = crate::model::iso_date_bytes(*d);
                 let s = std::str::from_utf8(&b).expect("ISO dates are ASCII");
-                stmt.raw_bind_parameter(i + 1, s)?
+                stmt.raw_bind_parameter(at, s)?
             }
-            v => stmt.raw_bind_parameter(i + 1, v)?,
+            v => stmt.raw_bind_parameter(at, v)?,
         }
     }
-    stmt.raw_execute().map(|_| ())
+    Ok(())
+}
+
+/// The rows of one table waiting for their `INSERT`: up to [`ROWS_PER_INSERT`], each its values
+/// and, for transactions, its id.
+struct Batch<'a> {
+    table: Table,
+    values: Vec<Value<'a>>,
+    ids: Vec<TransactionId>,
+}
+
+impl<'a> Batch<'a> {
+    fn new(table: Table) -> Batch<'a> {
+        Batch {
+            table,
+            values: Vec::with_capacity(ROWS_PER_INSERT * table.columns().len()),
+            ids: Vec::new(),
+        }
+    }
+
+    /// Adds a row, and inserts the batch once it is full.
+    fn push(
+        &mut self,
+        conn: &Connection,
+        row: &[Value<'a>],
+        id: Option<TransactionId>,
+    ) -> rusqlite::Result<()> {
+        self.values.extend_from_slice(row);
+        self.ids.extend(id);
+        if self.values.len() == ROWS_PER_INSERT * self.table.columns().len() {
+            self.flush(conn)?;
+        }
+        Ok(())
+    }
+
+    /// Inserts the rows waiting: a full batch with one statement, fewer one by one.
+    fn flush(&mut self, conn: &Connection) -> rusqlite::Result<()> {
+        let cols = self.table.columns();
+        let rows = self.values.len() / cols.len();
+        let (sql, per) = if rows == ROWS_PER_INSERT {
+            (insert_rows_sql(self.table.name(), cols, rows), rows)
+        } else {
+            (insert_sql(self.table.name(), cols), 1)
+        };
+        let mut stmt = conn.prepare_cached(&sql)?;
+        for (k, group) in self.values.chunks(per * cols.len()).enumerate() {
+            for (r, row) in group.chunks_exact(cols.len()).enumerate() {
+                let id = self.ids.get(k * per + r).map(|x| x.as_str());
+                bind_row(&mut stmt, r * cols.len(), row, id)?;
+            }
+            stmt.raw_execute()?;
+        }
+        self.values.clear();
+        self.ids.clear();
+        Ok(())
+    }
 }
 
 /// `CREATE TABLE` statement for a table.
@@ -115,15 +178,21 @@ pub fn create_table_sql(
 }
 
 pub(crate) fn insert_sql(name: &str, columns: &[Column]) -> String {
+    insert_rows_sql(name, columns, 1)
+}
+
+/// An `INSERT` of `rows` rows.
+fn insert_rows_sql(name: &str, columns: &[Column], rows: usize) -> String {
+    let row = format!("({})", vec!["?"; columns.len()].join(", "));
     format!(
-        "INSERT INTO {} ({}) VALUES ({})",
+        "INSERT INTO {} ({}) VALUES {}",
         name,
         columns
             .iter()
             .map(|c| c.name)
             .collect::<Vec<_>>()
             .join(", "),
-        vec!["?"; columns.len()].join(", ")
+        vec![row; rows].join(", ")
     )
 }
 
@@ -172,10 +241,16 @@ fn db_err(path: &Path) -> impl Fn(rusqlite::Error) -> Error + '_ {
     move |e| Error::output(path, e)
 }
 
-/// The database being written: created under its temporary name with the five tables, the
-/// `metadata` table and the detector's `persona_assignments` table, in one transaction that
-/// stays open while chunks of users arrive; [`Writer::finish`] builds the indexes, commits, and
-/// checks every foreign key.
+/// The database being written: created under its temporary name with the five tables, their
+/// indexes, the `metadata` table and the detector's `persona_assignments` table, in one
+/// transaction that stays open while chunks of users arrive. Each chunk's foreign keys are checked
+/// once it is in ([`ChunkKeys`]); [`Writer::finish`] commits.
+///
+/// The indexes are made before the load, not built after it: rows arrive in `(user_id, date)`
+/// order with ascending ids, so each index entry is appended near the end of its B-tree, while a
+/// build after the load reads the whole table back once per index (at 100,000 users, 63 s of a
+/// 140 s run; `benchmarks/README.md`). For the same reason the foreign keys are checked on each
+/// chunk's new rows while they are still in SQLite's page cache, not on the finished tables.
 pub struct SqliteWriter {
     staged: Staged,
     shown: std::path::PathBuf,
@@ -183,6 +258,7 @@ pub struct SqliteWriter {
     /// The database file, for [`out_file::shed`] after each chunk: a large run's database would
     /// otherwise stay in the page cache whole (15 GB for 100,000 users).
     file: std::fs::File,
+    keys: ChunkKeys,
     detect: bool,
     /// Whether [`Writer::finish`] hashes the file for the manifest.
     hash: bool,
@@ -204,6 +280,9 @@ impl SqliteWriter {
         .map_err(&err)?;
         for table in Table::ALL {
             conn.execute_batch(&create_sql(table)).map_err(&err)?;
+            for sql in index_sql(table) {
+                conn.execute_batch(&sql).map_err(&err)?;
+            }
         }
         // What the data is: the detector takes its windows' end from here.
         conn.execute_batch(
@@ -224,6 +303,7 @@ impl SqliteWriter {
             ))
             .map_err(&err)?;
         }
+        let keys = ChunkKeys::new(&conn).map_err(&err)?;
         let file = std::fs::OpenOptions::new()
             .read(true)
             .write(true)
@@ -234,6 +314,7 @@ impl SqliteWriter {
             shown: path.to_path_buf(),
             conn,
             file,
+            keys,
             detect,
             hash: false,
         })
@@ -251,10 +332,7 @@ impl Writer for SqliteWriter {
     fn write(&mut self, users: &[UserData], det: Option<&Detection>) -> Result<()> {
         let err = db_err(&self.shown);
         for table in Table::ALL {
-            let mut stmt = self
-                .conn
-                .prepare_cached(&insert_sql(table.name(), table.columns()))
-                .map_err(&err)?;
+            let mut batch = Batch::new(table);
             let mut failed: Option<Error> = None;
             for u in users {
                 // Transaction ids are bound from the user's id tails, not made as strings per
@@ -267,8 +345,7 @@ impl Writer for SqliteWriter {
                             *i += 1;
                             TransactionId::new(t.tail(*i - 1))
                         });
-                        if let Err(e) = insert_row(&mut stmt, row, id.as_ref().map(|x| x.as_str()))
-                        {
+                        if let Err(e) = batch.push(&self.conn, row, id) {
                             failed = Some(err(e));
                         }
                     }
@@ -277,67 +354,57 @@ impl Writer for SqliteWriter {
                     return Err(e);
                 }
             }
+            batch.flush(&self.conn).map_err(&err)?;
+        }
+        if let Some(det) = det.filter(|_| self.detect) {
+            let t = FeatureTable::PersonaAssignments;
+            let mut stmt = self
+                .conn
+                .prepare_cached(&insert_sql(t.name(), t.columns()))
+                .map_err(&err)?;
+            let mut failed = None;
+            features::for_each_row(t, det, &mut |row| {
+                if failed.is_none() {
+                    if let Err(e) = stmt.execute(params_from_iter(row.iter())) {
+                        failed = Some(err(e));
+                    }
+                }
+            });
+            if let Some(e) = failed {
+                return Err(e);
+            }
+        }
+        if let Some(d) = self.keys.check(&self.conn).map_err(&err)?.first() {
+            return Err(Error::output(&self.shown, d.to_string()));
         }
         out_file::shed(&self.file);
-        let Some(det) = det.filter(|_| self.detect) else {
-            return Ok(());
-        };
-        let t = FeatureTable::PersonaAssignments;
-        let mut stmt = self
-            .conn
-            .prepare_cached(&insert_sql(t.name(), t.columns()))
-            .map_err(&err)?;
-        let mut failed = None;
-        features::for_each_row(t, det, &mut |row| {
-            if failed.is_none() {
-                if let Err(e) = stmt.execute(params_from_iter(row.iter())) {
-                    failed = Some(err(e));
-                }
-            }
-        });
-        failed.map_or(Ok(()), Err)
+        Ok(())
     }
 
     fn finish(self: Box<Self>) -> Result<Staged> {
         let this = *self;
         let err = db_err(&this.shown);
-        for table in Table::ALL {
-            for sql in index_sql(table) {
-                this.conn.execute_batch(&sql).map_err(&err)?;
-                out_file::shed(&this.file);
-            }
-        }
-        this.conn.execute_batch("COMMIT").map_err(&err)?;
-        out_file::shed(&this.file);
-        // The file is final once committed (no journal; the check below only reads): when a
-        // manifest will hash it, hash it now, while the foreign keys are checked.
-        let (tmp, target) = (this.staged.path(), this.staged.target().to_path_buf());
-        let (checked, hashed) = std::thread::scope(|s| {
-            let hashing = this.hash.then(|| {
-                s.spawn(move || -> Result<FileHash> {
-                    let bytes = std::fs::metadata(tmp)
-                        .map_err(|e| Error::output(tmp, e))?
-                        .len();
-                    Ok(FileHash {
-                        path: target,
-                        sha256: super::manifest::sha256_file(tmp)?,
-                        bytes,
-                    })
-                })
-            });
-            let checked = dangling_references(&this.conn).map_err(&err);
-            let hashed = hashing
-                .map(|h| h.join().unwrap_or(Err(Error::Interrupted)))
-                .transpose();
-            (checked, hashed)
-        });
-        if let Some(d) = checked?.first() {
+        // (A key of several columns, which `ChunkKeys` leaves to the end; the tables have none.)
+        if let Some(d) = this.keys.check_composite(&this.conn).map_err(&err)?.first() {
             return Err(Error::output(&this.shown, d.to_string()));
         }
+        this.conn.execute_batch("COMMIT").map_err(&err)?;
         this.conn.close().map_err(|(_, e)| err(e))?;
+        out_file::shed(&this.file);
         let mut staged = this.staged;
-        // (The manifest hashes the file again if its size changed after all.)
-        if let Some(h) = hashed? {
+        // The file is final once committed (no journal): when a manifest will hash it, hash it
+        // now, instead of the manifest reading it back later. (The manifest hashes the file again
+        // if its size changed after all.)
+        if this.hash {
+            let tmp = staged.path();
+            let bytes = std::fs::metadata(tmp)
+                .map_err(|e| Error::output(tmp, e))?
+                .len();
+            let h = FileHash {
+                path: staged.target().to_path_buf(),
+                sha256: super::manifest::sha256_file(tmp)?,
+                bytes,
+            };
             staged.record(h);
         }
         Ok(staged)
@@ -359,6 +426,21 @@ pub struct Dangling {
     pub missing: i64,
 }
 
+impl Dangling {
+    fn of(table: String, cols: &[(String, String)], parent: String, missing: i64) -> Dangling {
+        Dangling {
+            columns: cols
+                .iter()
+                .map(|(f, _)| f.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+            table,
+            parent,
+            missing,
+        }
+    }
+}
+
 impl std::fmt::Display for Dangling {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
@@ -377,24 +459,8 @@ impl std::fmt::Display for Dangling {
 /// (`benchmarks/README.md`). Nulls reference nothing, as in SQLite. A key of several columns is
 /// checked with `pragma_foreign_key_check` on its table.
 pub fn dangling_references(conn: &Connection) -> rusqlite::Result<Vec<Dangling>> {
-    // (table, key id) -> (parent, [(child column, parent column)]) in declaration order.
-    type Keys = std::collections::BTreeMap<(String, i64), (String, Vec<(String, String)>)>;
-    let mut keys = Keys::new();
-    let mut stmt = conn.prepare(
-        "SELECT m.name, f.id, f.\"table\", f.\"from\", f.\"to\" FROM sqlite_schema AS m, \
-         pragma_foreign_key_list(m.name) AS f WHERE m.type = 'table' ORDER BY m.name, f.id, f.seq",
-    )?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        let entry = keys
-            .entry((r.get(0)?, r.get(1)?))
-            .or_insert_with(|| (String::new(), Vec::new()));
-        entry.0 = r.get(2)?;
-        entry.1.push((r.get(3)?, r.get(4)?));
-    }
-    let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
     let mut out = Vec::new();
-    for ((table, id), (parent, cols)) in keys {
+    for ((table, id), (parent, cols)) in declared_keys(conn)? {
         let missing: i64 = match cols.as_slice() {
             [(from, to)] => conn.query_row(
                 &format!(
@@ -415,19 +481,153 @@ pub fn dangling_references(conn: &Connection) -> rusqlite::Result<Vec<Dangling>>
             )?,
         };
         if missing > 0 {
-            out.push(Dangling {
-                columns: cols
-                    .iter()
-                    .map(|(f, _)| f.as_str())
-                    .collect::<Vec<_>>()
-                    .join(","),
-                table,
-                parent,
-                missing,
-            });
+            out.push(Dangling::of(table, &cols, parent, missing));
         }
     }
     Ok(out)
+}
+
+/// The foreign keys declared in the database: (table, key id) -> (parent, [(child column,
+/// parent column)]), in declaration order.
+type Keys = std::collections::BTreeMap<(String, i64), (String, Vec<(String, String)>)>;
+
+fn declared_keys(conn: &Connection) -> rusqlite::Result<Keys> {
+    let mut keys = Keys::new();
+    let mut stmt = conn.prepare(
+        "SELECT m.name, f.id, f.\"table\", f.\"from\", f.\"to\" FROM sqlite_schema AS m, \
+         pragma_foreign_key_list(m.name) AS f WHERE m.type = 'table' ORDER BY m.name, f.id, f.seq",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let entry = keys
+            .entry((r.get(0)?, r.get(1)?))
+            .or_insert_with(|| (String::new(), Vec::new()));
+        entry.0 = r.get(2)?;
+        entry.1.push((r.get(3)?, r.get(4)?));
+    }
+    Ok(keys)
+}
+
+/// An SQL identifier, quoted.
+fn q(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+/// The foreign keys of a database being loaded, checked on the rows added since the last check:
+/// what [`dangling_references`] finds on the finished tables, found chunk by chunk. The union of
+/// the checks is the whole check as long as rows are only added (a row's `rowid` is then above
+/// every earlier one) and each chunk's parents are in before its check.
+///
+/// Each table with keys is read once per check, from its first unchecked `rowid` (`NOT INDEXED`,
+/// so SQLite reads those rows and not a whole index led by a key), and the distinct values of all
+/// its one-column keys are looked up in their parents. Keys of several columns are left to
+/// [`ChunkKeys::check_composite`], on the whole table.
+pub struct ChunkKeys {
+    tables: Vec<ChildTable>,
+    /// The keys of several columns.
+    composite: Keys,
+}
+
+struct ChildTable {
+    name: String,
+    /// (child column, parent table, parent column) of each one-column key.
+    keys: Vec<(String, String, String)>,
+    /// One row: the number of distinct dangling values of each key, among rows above `?1`.
+    sql: String,
+    /// The largest `rowid` checked.
+    checked: i64,
+}
+
+impl ChunkKeys {
+    /// The keys declared in `conn`, none of their rows checked yet.
+    pub fn new(conn: &Connection) -> rusqlite::Result<ChunkKeys> {
+        let mut by_table: std::collections::BTreeMap<String, Vec<(String, String, String)>> =
+            Default::default();
+        let mut composite = Keys::new();
+        for ((table, id), (parent, cols)) in declared_keys(conn)? {
+            match <[_; 1]>::try_from(cols) {
+                Ok([(from, to)]) => by_table.entry(table).or_default().push((from, parent, to)),
+                Err(cols) => {
+                    composite.insert((table, id), (parent, cols));
+                }
+            }
+        }
+        let tables = by_table
+            .into_iter()
+            .map(|(name, keys)| {
+                let distinct: Vec<String> = keys
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (from, _, _))| format!("{} AS v{i}", q(from)))
+                    .collect();
+                let counts: Vec<String> = keys
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (_, parent, to))| {
+                        format!(
+                            "(SELECT count(DISTINCT v{i}) FROM d WHERE v{i} IS NOT NULL AND \
+                             NOT EXISTS (SELECT 1 FROM {p} WHERE {p}.{to} = d.v{i}))",
+                            p = q(parent),
+                            to = q(to)
+                        )
+                    })
+                    .collect();
+                let sql = format!(
+                    "WITH d AS MATERIALIZED (SELECT DISTINCT {} FROM {} NOT INDEXED \
+                     WHERE rowid > ?1) SELECT {}",
+                    distinct.join(", "),
+                    q(&name),
+                    counts.join(", ")
+                );
+                ChildTable {
+                    name,
+                    keys,
+                    sql,
+                    checked: 0,
+                }
+            })
+            .collect();
+        Ok(ChunkKeys { tables, composite })
+    }
+
+    /// Checks the one-column keys of the rows added since the last check.
+    pub fn check(&mut self, conn: &Connection) -> rusqlite::Result<Vec<Dangling>> {
+        let mut out = Vec::new();
+        for t in &mut self.tables {
+            let mut stmt = conn.prepare_cached(&t.sql)?;
+            let counts: Vec<i64> = stmt.query_row([t.checked], |r| {
+                (0..t.keys.len()).map(|i| r.get(i)).collect()
+            })?;
+            for ((from, parent, to), missing) in t.keys.iter().zip(counts) {
+                if missing > 0 {
+                    let cols = [(from.clone(), to.clone())];
+                    out.push(Dangling::of(t.name.clone(), &cols, parent.clone(), missing));
+                }
+            }
+            t.checked = conn.query_row(
+                &format!("SELECT coalesce(max(rowid), ?1) FROM {}", q(&t.name)),
+                [t.checked],
+                |r| r.get(0),
+            )?;
+        }
+        Ok(out)
+    }
+
+    /// Checks the keys of several columns on their whole tables (`pragma_foreign_key_check`).
+    pub fn check_composite(&self, conn: &Connection) -> rusqlite::Result<Vec<Dangling>> {
+        let mut out = Vec::new();
+        for ((table, id), (parent, cols)) in &self.composite {
+            let missing: i64 = conn.query_row(
+                "SELECT count(*) FROM pragma_foreign_key_check(?1) WHERE fkid = ?2",
+                rusqlite::params![table, id],
+                |r| r.get(0),
+            )?;
+            if missing > 0 {
+                out.push(Dangling::of(table.clone(), cols, parent.clone(), missing));
+            }
+        }
+        Ok(out)
+    }
 }
 
 /// Writes the database of `ds` (the five tables, `metadata`, and the detector's
@@ -605,6 +805,116 @@ mod tests {
             assert_eq!(pragma_check(&tx), 1, "{table}.{column}");
             tx.rollback().unwrap();
         }
+        drop(conn);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Checked chunk by chunk, the keys find what the check of the whole tables finds: each
+    /// check reads only the rows added since the one before (a dangling value already reported
+    /// is not reported again), counts distinct values, skips nulls, and leaves keys of several
+    /// columns to `check_composite`.
+    #[test]
+    fn chunk_checks_cover_the_rows_added_since_the_last() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "PRAGMA foreign_keys = OFF;
+             CREATE TABLE p (k TEXT PRIMARY KEY);
+             CREATE TABLE q (a TEXT, b TEXT, PRIMARY KEY (a, b));
+             CREATE TABLE c (k TEXT REFERENCES p(k), j TEXT REFERENCES p(k), a TEXT, b TEXT,
+                             FOREIGN KEY (a, b) REFERENCES q(a, b));
+             CREATE INDEX c_k ON c(k);",
+        )
+        .unwrap();
+        let mut keys = ChunkKeys::new(&conn).unwrap();
+        let found = |keys: &mut ChunkKeys| -> Vec<(String, i64)> {
+            let d = keys.check(&conn).unwrap();
+            d.iter().map(|d| (d.columns.clone(), d.missing)).collect()
+        };
+        assert_eq!(found(&mut keys), []);
+        // Chunk 1: parents first, then children that have them (and nulls).
+        conn.execute_batch(
+            "INSERT INTO p VALUES ('x'), ('y');
+             INSERT INTO q VALUES ('1', '2');
+             INSERT INTO c VALUES ('x', 'y', '1', '2'), (NULL, NULL, NULL, NULL);",
+        )
+        .unwrap();
+        assert_eq!(found(&mut keys), []);
+        // Chunk 2: 'z' twice in k, 'w' in j, a pair with no row in q.
+        conn.execute_batch(
+            "INSERT INTO c VALUES ('z', 'x', '1', '2'), ('z', 'w', '1', '3'), ('y', NULL, '1', '2');",
+        )
+        .unwrap();
+        assert_eq!(found(&mut keys), [("j".into(), 1), ("k".into(), 1)]);
+        assert_eq!(dangling_references(&conn).unwrap().len(), 3);
+        // Chunk 3: its parent arrives with it; chunk 2's values are not read again.
+        conn.execute_batch(
+            "INSERT INTO p VALUES ('v'); INSERT INTO c VALUES ('v', 'v', NULL, NULL);",
+        )
+        .unwrap();
+        assert_eq!(found(&mut keys), []);
+        assert_eq!(found(&mut keys), []);
+        let composite = keys.check_composite(&conn).unwrap();
+        assert_eq!(composite.len(), 1);
+        assert_eq!(
+            (composite[0].columns.as_str(), composite[0].missing),
+            ("a,b", 1)
+        );
+        assert_eq!(
+            composite[0].to_string(),
+            "foreign key c.a,b: 1 value(s) with no row in q"
+        );
+    }
+
+    /// The sink's database has its indexes, and a dangling key stops the load: no file is left
+    /// under the target's name.
+    #[test]
+    fn the_writer_checks_each_chunk() {
+        let c = crate::Config::from_value(&serde_json::json!({"n_users": 3, "seed": 5})).unwrap();
+        let ds = crate::generate(&c, Some(1), &mut |_, _| Ok(())).unwrap();
+        let dir = std::env::temp_dir().join(format!("spendsense-chunk-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let db = dir.join("x.db");
+        let mut w = SqliteWriter::open(Run::of(&ds), &db, false, false).unwrap();
+        w.write(&ds.users[..1], None).unwrap();
+        // An account whose user is not in the database.
+        w.conn
+            .execute_batch(
+                "CREATE TEMP TABLE a AS SELECT * FROM accounts LIMIT 1; \
+                 UPDATE a SET account_id = 'acc_nowhere', user_id = 'user_nowhere'; \
+                 INSERT INTO accounts SELECT * FROM a;",
+            )
+            .unwrap();
+        let e = w.write(&ds.users[1..], None).unwrap_err().to_string();
+        assert!(
+            e.contains("foreign key accounts.user_id: 1 value(s) with no row in users"),
+            "{e}"
+        );
+        drop(w);
+        assert!(!db.exists());
+        let mut w = SqliteWriter::open(Run::of(&ds), &db, false, false).unwrap();
+        w.write(&ds.users, None).unwrap();
+        Box::new(w).finish().unwrap().commit().unwrap();
+        let conn = Connection::open(&db).unwrap();
+        let indexes: Vec<String> = conn
+            .prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND name LIKE 'idx_%' ORDER BY name")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        let want: Vec<String> = Table::ALL
+            .iter()
+            .flat_map(|t| index_sql(*t))
+            .map(|s| s.split(' ').nth(2).unwrap().to_string())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        assert_eq!(indexes, want);
+        let integrity: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(integrity, "ok");
         drop(conn);
         std::fs::remove_dir_all(&dir).unwrap();
     }
