@@ -232,6 +232,25 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
+    /// `sha256_file` is the digest of the file's bytes: empty, shorter than its buffer, and
+    /// several buffers with a part left over; a missing file is an error that names it.
+    #[test]
+    fn sha256_file_is_the_digest_of_the_bytes() {
+        use sha2::Digest;
+        let dir = std::env::temp_dir().join(format!("spendsense-sha-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for len in [0usize, 1, 4 << 20, (9 << 20) + 3] {
+            let bytes: Vec<u8> = (0..len).map(|i| (i * 7 + i / 4099) as u8).collect();
+            let path = dir.join(format!("f{len}"));
+            std::fs::write(&path, &bytes).unwrap();
+            let want = super::hex(&sha2::Sha256::digest(&bytes));
+            assert_eq!(super::sha256_file(&path).unwrap(), want, "{len} bytes");
+        }
+        let missing = super::sha256_file(&dir.join("missing")).unwrap_err();
+        assert!(missing.to_string().contains("missing"), "{missing}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
     /// What passes through a HashingWriter is hashed once, whatever the write sizes.
     #[test]
     fn hashing_writer_hashes_what_it_writes() {
