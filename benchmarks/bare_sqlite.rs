@@ -38,7 +38,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 mod cells;
-use cells::{cells, plain_create_sql};
+use cells::{cells, insert_sql, plain_create_sql};
 
 #[derive(Clone, Copy, PartialEq)]
 enum Variant {
@@ -120,13 +120,7 @@ fn bare_load(
         let n = table.columns().len();
         let t = Instant::now();
         tx.execute_batch(&variant.create_sql(table))?;
-        let names: Vec<&str> = table.columns().iter().map(|c| c.name).collect();
-        let sql = format!(
-            "INSERT INTO {} ({}) VALUES ({})",
-            table.name(),
-            names.join(", "),
-            vec!["?"; n].join(", ")
-        );
+        let sql = insert_sql(table);
         let mut stmt = tx.prepare(&sql)?;
         for row in data.chunks_exact(n) {
             for (i, cell) in row.iter().enumerate() {

@@ -35,7 +35,7 @@ use std::time::{Duration, Instant};
 mod args;
 mod cells;
 use args::arg;
-use cells::{cells, plain_create_sql};
+use cells::{cells, insert_sql, plain_create_sql};
 
 /// Rows of each table (in `Table::ALL` order) and the timed seconds.
 struct Timed {
@@ -117,13 +117,7 @@ fn sqlite(config: &Config, threads: Option<usize>, path: &Path, keys: bool) -> T
         for table in Table::ALL {
             let data = cells(&users, table);
             let n = table.columns().len();
-            let names: Vec<&str> = table.columns().iter().map(|c| c.name).collect();
-            let sql = format!(
-                "INSERT INTO {} ({}) VALUES ({})",
-                table.name(),
-                names.join(", "),
-                vec!["?"; n].join(", ")
-            );
+            let sql = insert_sql(table);
             m.time(|| {
                 let mut stmt = conn.prepare_cached(&sql).expect("INSERT");
                 for row in data.chunks_exact(n) {

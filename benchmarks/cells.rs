@@ -69,3 +69,14 @@ pub fn plain_create_sql(table: Table) -> String {
         .collect();
     format!("CREATE TABLE {} ({})", table.name(), cols.join(", "))
 }
+
+/// `INSERT` of one row into `table`, every column bound.
+pub fn insert_sql(table: Table) -> String {
+    let names: Vec<&str> = table.columns().iter().map(|c| c.name).collect();
+    format!(
+        "INSERT INTO {} ({}) VALUES ({})",
+        table.name(),
+        names.join(", "),
+        vec!["?"; names.len()].join(", ")
+    )
+}
