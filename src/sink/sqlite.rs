@@ -85,6 +85,9 @@ struct Batch<'a> {
     table: Table,
     values: Vec<Value<'a>>,
     ids: Vec<TransactionId>,
+    /// The `INSERT` of a full batch, and of one row.
+    full_sql: String,
+    one_sql: String,
 }
 
 impl<'a> Batch<'a> {
@@ -93,6 +96,8 @@ impl<'a> Batch<'a> {
             table,
             values: Vec::with_capacity(ROWS_PER_INSERT * table.columns().len()),
             ids: Vec::new(),
+            full_sql: insert_rows_sql(table.name(), table.columns(), ROWS_PER_INSERT),
+            one_sql: insert_sql(table.name(), table.columns()),
         }
     }
 
@@ -116,11 +121,11 @@ impl<'a> Batch<'a> {
         let cols = self.table.columns();
         let rows = self.values.len() / cols.len();
         let (sql, per) = if rows == ROWS_PER_INSERT {
-            (insert_rows_sql(self.table.name(), cols, rows), rows)
+            (&self.full_sql, rows)
         } else {
-            (insert_sql(self.table.name(), cols), 1)
+            (&self.one_sql, 1)
         };
-        let mut stmt = conn.prepare_cached(&sql)?;
+        let mut stmt = conn.prepare_cached(sql)?;
         for (k, group) in self.values.chunks(per * cols.len()).enumerate() {
             for (r, row) in group.chunks_exact(cols.len()).enumerate() {
                 let id = self.ids.get(k * per + r).map(|x| x.as_str());
