@@ -479,11 +479,7 @@ pub fn dangling_references(conn: &Connection) -> rusqlite::Result<Vec<Dangling>>
                 [],
                 |r| r.get(0),
             )?,
-            _ => conn.query_row(
-                "SELECT count(*) FROM pragma_foreign_key_check(?1) WHERE fkid = ?2",
-                rusqlite::params![table, id],
-                |r| r.get(0),
-            )?,
+            _ => composite_missing(conn, &table, id)?,
         };
         if missing > 0 {
             out.push(Dangling::of(table, &cols, parent, missing));
@@ -513,6 +509,15 @@ fn declared_keys(conn: &Connection) -> rusqlite::Result<Keys> {
     Ok(keys)
 }
 
+/// Rows of `table` whose key `id` (of several columns) has no parent row.
+fn composite_missing(conn: &Connection, table: &str, id: i64) -> rusqlite::Result<i64> {
+    conn.query_row(
+        "SELECT count(*) FROM pragma_foreign_key_check(?1) WHERE fkid = ?2",
+        rusqlite::params![table, id],
+        |r| r.get(0),
+    )
+}
+
 /// An SQL identifier, quoted.
 fn q(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
@@ -537,7 +542,8 @@ struct ChildTable {
     name: String,
     /// (child column, parent table, parent column) of each one-column key.
     keys: Vec<(String, String, String)>,
-    /// One row: the number of distinct dangling values of each key, among rows above `?1`.
+    /// One row: the number of distinct dangling values of each key among rows above `?1`, then
+    /// the largest `rowid` (`?1` for none).
     sql: String,
     /// The largest `rowid` checked.
     checked: i64,
@@ -578,11 +584,11 @@ impl ChunkKeys {
                     })
                     .collect();
                 let sql = format!(
-                    "WITH d AS MATERIALIZED (SELECT DISTINCT {} FROM {} NOT INDEXED \
-                     WHERE rowid > ?1) SELECT {}",
+                    "WITH d AS MATERIALIZED (SELECT DISTINCT {} FROM {t} NOT INDEXED \
+                     WHERE rowid > ?1) SELECT {}, coalesce((SELECT max(rowid) FROM {t}), ?1)",
                     distinct.join(", "),
-                    q(&name),
-                    counts.join(", ")
+                    counts.join(", "),
+                    t = q(&name),
                 );
                 ChildTable {
                     name,
@@ -600,8 +606,10 @@ impl ChunkKeys {
         let mut out = Vec::new();
         for t in &mut self.tables {
             let mut stmt = conn.prepare_cached(&t.sql)?;
-            let counts: Vec<i64> = stmt.query_row([t.checked], |r| {
-                (0..t.keys.len()).map(|i| r.get(i)).collect()
+            let n = t.keys.len();
+            let (counts, last) = stmt.query_row([t.checked], |r| {
+                let counts: Vec<i64> = (0..n).map(|i| r.get(i)).collect::<rusqlite::Result<_>>()?;
+                Ok((counts, r.get(n)?))
             })?;
             for ((from, parent, to), missing) in t.keys.iter().zip(counts) {
                 if missing > 0 {
@@ -609,11 +617,7 @@ impl ChunkKeys {
                     out.push(Dangling::of(t.name.clone(), &cols, parent.clone(), missing));
                 }
             }
-            t.checked = conn.query_row(
-                &format!("SELECT coalesce(max(rowid), ?1) FROM {}", q(&t.name)),
-                [t.checked],
-                |r| r.get(0),
-            )?;
+            t.checked = last;
         }
         Ok(out)
     }
@@ -622,11 +626,7 @@ impl ChunkKeys {
     pub fn check_composite(&self, conn: &Connection) -> rusqlite::Result<Vec<Dangling>> {
         let mut out = Vec::new();
         for ((table, id), (parent, cols)) in &self.composite {
-            let missing: i64 = conn.query_row(
-                "SELECT count(*) FROM pragma_foreign_key_check(?1) WHERE fkid = ?2",
-                rusqlite::params![table, id],
-                |r| r.get(0),
-            )?;
+            let missing = composite_missing(conn, table, *id)?;
             if missing > 0 {
                 out.push(Dangling::of(table.clone(), cols, parent.clone(), missing));
             }
